@@ -1,0 +1,163 @@
+"""Landing runs: one loader at a time, originals kept, each file landed once, a summary."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from loader.config import Settings
+from loader.files import FileName, FileNameError, parse_file_name
+from loader.warehouse import LandResult, Warehouse, WarehouseError, fingerprint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    results: list[LandResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # failures that are not one file's
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, result: LandResult) -> None:
+        self.results.append(result)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or any(r.status == "failed" for r in self.results)
+
+    def line(self) -> str:
+        counts = Counter(result.status for result in self.results)
+        records = sum(r.records for r in self.results if r.status in ("landed", "replaced"))
+        megabytes = sum(r.uncompressed_bytes for r in self.results) / 1e6
+        seconds = time.monotonic() - self.started
+        parts = [f"{counts[status]} {status}" for status in ("landed", "replaced", "skipped")]
+        parts.append(f"{counts['failed']} failed")
+        rate = f", {records / seconds:,.0f} visits/s" if records and seconds > 0 else ""
+        return (
+            f"{len(self.results)} files: {', '.join(parts)}; {records:,} visits "
+            f"({megabytes:,.1f} MB uncompressed) in {seconds:.1f}s{rate}"
+        )
+
+    def failures(self) -> list[str]:
+        return self.errors + [r.error or r.file_name for r in self.results if r.status == "failed"]
+
+
+@contextmanager
+def load_lock(warehouse_path: Path) -> Iterator[None]:
+    """Only one load at a time per warehouse: a second one is told and stops at once."""
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".load-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise WarehouseError(
+                    f"Another load into {warehouse_path} is running (process {holder}); "
+                    "wait for it to finish, then run this again."
+                ) from exc
+            raise
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+
+
+def keep_original(source: Path, target: Path) -> None:
+    """Place `source` at `target` atomically (temporary name, then rename).
+
+    An earlier original with other content is kept beside it as `<name>.replaced-<sha12>`,
+    so a re-delivered file never erases what was landed before.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        old = fingerprint(target).sha256[:12]
+        target.replace(target.with_name(f"{target.name}.replaced-{old}"))
+    temporary = target.with_name(target.name + ".tmp")
+    if source.parent == target.parent and source.name.endswith((".tmp", ".download")):
+        source.replace(target)
+        return
+    shutil.copyfile(source, temporary)
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    temporary.replace(target)
+
+
+def collect_local_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into their `.gz` files (recursively), in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.gz") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{path} does not exist")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return sorted(unique, key=lambda p: (p.name, str(p)))
+
+
+def progress(items: list, unit: str, description: str) -> tqdm:
+    """A progress bar on a terminal, nothing otherwise (CI logs stay readable)."""
+    return tqdm(items, unit=unit, desc=description, disable=None, leave=False)
+
+
+def land_local_file(
+    warehouse: Warehouse, settings: Settings, path: Path, name: FileName, *, source: str,
+    source_uri: str | None,
+) -> LandResult:
+    """Keep the original in the landing folder (unless it already is the original) and land it."""
+    target = name.landing_path(settings.landing_dir)
+    existing = warehouse.ledger_row(name.name)
+    if path.resolve() != target.resolve():
+        if existing is not None and existing["landed_at"] is not None and target.exists():
+            if fingerprint(path).sha256 == existing["sha256"]:
+                return LandResult(name.name, "skipped", existing["record_count"] or 0)
+        keep_original(path, target)
+    return warehouse.land(
+        target,
+        name,
+        source=source,
+        source_uri=source_uri,
+        max_uncompressed=settings.max_uncompressed_bytes,
+    )
+
+
+def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
+    """Land local gzip files (a download, the sample), with the same guarantees as `pull`."""
+    summary = RunSummary()
+    files = collect_local_files(paths)
+    if not files:
+        summary.errors.append(f"no .gz files found in {', '.join(str(p) for p in paths)}")
+        return summary
+    with load_lock(settings.warehouse_path), Warehouse(settings.warehouse_path) as warehouse:
+        for path in progress(files, "file", "landing"):
+            try:
+                name = parse_file_name(path.name)
+            except FileNameError as exc:
+                summary.errors.append(f"{path}: {exc}")
+                continue
+            result = land_local_file(
+                warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
+            )
+            log.info("%s: %s (%d visits)", result.file_name, result.status, result.records)
+            summary.add(result)
+    return summary
