@@ -64,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     pull = commands.add_parser(
         "pull", parents=[common], help="list and land every file not yet landed in a window"
     )
-    pull.add_argument("--start", type=parse_time, help="ISO-8601 or epoch ms (default: "
-                      "newest landed file minus LP_LOOKBACK_HOURS, or 30 days ago)")
+    pull.add_argument(
+        "--start",
+        type=parse_time,
+        help="ISO-8601 or epoch ms (default: "
+        "newest landed file minus LP_LOOKBACK_HOURS, or 30 days ago)",
+    )
     pull.add_argument("--end", type=parse_time, help="ISO-8601 or epoch ms (default: now)")
 
     ingest_cmd = commands.add_parser(
@@ -81,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("status", parents=[common], help="what has been landed")
     commands.add_parser(
-        "has-credentials", parents=[common],
+        "has-credentials",
+        parents=[common],
         help="exit 0 when LivePerson credentials are configured (used by make build)",
     )
     return parser
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("Interrupted: files landed so far are complete; run again to finish.",
-              file=sys.stderr)
+        print(
+            "Interrupted: files landed so far are complete; run again to finish.", file=sys.stderr
+        )
         return 130

@@ -121,16 +121,22 @@ def progress(items: list, unit: str, description: str) -> tqdm:
 
 
 def land_local_file(
-    warehouse: Warehouse, settings: Settings, path: Path, name: FileName, *, source: str,
+    warehouse: Warehouse,
+    settings: Settings,
+    path: Path,
+    name: FileName,
+    *,
+    source: str,
     source_uri: str | None,
 ) -> LandResult:
     """Keep the original in the landing folder (unless it already is the original) and land it."""
     target = name.landing_path(settings.landing_dir)
     existing = warehouse.ledger_row(name.name)
     if path.resolve() != target.resolve():
-        if existing is not None and existing["landed_at"] is not None and target.exists():
-            if fingerprint(path).sha256 == existing["sha256"]:
-                return LandResult(name.name, "skipped", existing["record_count"] or 0)
+        already_landed = existing is not None and existing["landed_at"] is not None
+        if already_landed and target.exists() and fingerprint(path).sha256 == existing["sha256"]:
+            # Same content as the kept original: no copy, no load.
+            return LandResult(name.name, "skipped", existing["record_count"] or 0)
         keep_original(path, target)
     return warehouse.land(
         target,

@@ -252,13 +252,15 @@ class Warehouse:
         """Land one local gzip file: skip, insert, or replace; never half."""
         name = file_name.name
         try:
-            print_fp = fingerprint(local_path)
+            seen = fingerprint(local_path)
         except OSError as exc:
-            return self._fail(file_name, source, source_uri, None, f"{name}: cannot read: {exc}")
+            return self.record_failure(
+                file_name, source=source, source_uri=source_uri, error=f"{name}: cannot read: {exc}"
+            )
         existing = self.ledger_row(name)
         if (
             existing is not None
-            and existing["sha256"] == print_fp.sha256
+            and existing["sha256"] == seen.sha256
             and existing["landed_at"] is not None
         ):
             if existing["status"] != "landed":
@@ -275,7 +277,9 @@ class Warehouse:
         try:
             records, uncompressed = self._insert(local_path, file_name, max_uncompressed, replacing)
         except LandingError as exc:
-            return self._fail(file_name, source, source_uri, print_fp, str(exc))
+            return self.record_failure(
+                file_name, source=source, source_uri=source_uri, error=str(exc), seen=seen
+            )
 
         now = utc_now()
         self.con.execute(
@@ -289,9 +293,9 @@ class Warehouse:
                 _naive(file_name.scope_end),
                 source,
                 source_uri,
-                print_fp.size_bytes,
+                seen.size_bytes,
                 uncompressed,
-                print_fp.sha256,
+                seen.sha256,
                 records,
                 now,
                 now,
@@ -304,7 +308,7 @@ class Warehouse:
                 "%s came back with different content (sha256 %s, was %s): its %d earlier "
                 "rows were replaced by %d",
                 name,
-                print_fp.sha256[:12],
+                seen.sha256[:12],
                 existing["sha256"][:12],
                 existing["record_count"],
                 records,
@@ -383,13 +387,14 @@ class Warehouse:
             )
         return records, int(outcome["bytes"])  # type: ignore[arg-type]
 
-    def _fail(
+    def record_failure(
         self,
         file_name: FileName,
+        *,
         source: str,
         source_uri: str | None,
-        print_fp: Fingerprint | None,
         error: str,
+        seen: Fingerprint | None = None,
     ) -> LandResult:
         """Record a failed attempt; the rows of an earlier good version (if any) stay."""
         now = utc_now()
@@ -414,8 +419,8 @@ class Warehouse:
                 _naive(file_name.scope_end),
                 source,
                 source_uri,
-                print_fp.size_bytes if print_fp else None,
-                print_fp.sha256 if print_fp else None,
+                seen.size_bytes if seen else None,
+                seen.sha256 if seen else None,
                 error,
                 now,
             ],
