@@ -69,8 +69,15 @@ class Settings:
         return [value for value in values if value]
 
 
+def default_env_file() -> Path:
+    """`.env` at the repo root; LP_ENV_FILE points elsewhere (tests point it at nothing)."""
+    return Path(os.environ.get("LP_ENV_FILE") or REPO_ROOT / ".env")
+
+
 def _environment(env_file: Path | None) -> dict[str, str]:
     """Process environment over the `.env` file: an exported variable always wins."""
+    if env_file is None:
+        env_file = default_env_file()
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -102,9 +109,7 @@ def _positive_int(name: str, value: str) -> int:
     return number
 
 
-def load_settings(
-    *, need_credentials: bool = False, env_file: Path | None = REPO_ROOT / ".env"
-) -> Settings:
+def load_settings(*, need_credentials: bool = False, env_file: Path | None = None) -> Settings:
     """Read and validate the configuration.
 
     `need_credentials` is set by `pull`: it then requires an account id and one complete set
@@ -175,7 +180,7 @@ def load_settings(
     return settings
 
 
-def has_credentials(env_file: Path | None = REPO_ROOT / ".env") -> bool:
+def has_credentials(env_file: Path | None = None) -> bool:
     """True when an account and any credential are configured (used by `make build`)."""
     env = _environment(env_file)
     return bool(env.get("LP_ACCOUNT_ID")) and any(

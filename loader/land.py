@@ -133,8 +133,10 @@ def land_local_file(
     target = name.landing_path(settings.landing_dir)
     existing = warehouse.ledger_row(name.name)
     if path.resolve() != target.resolve():
-        already_landed = existing is not None and existing["landed_at"] is not None
-        if already_landed and target.exists() and fingerprint(path).sha256 == existing["sha256"]:
+        # While the ledger says `landed`, the kept original is the landed version; after a
+        # failed re-delivery it is the failed one, and good content must be put back.
+        in_place = existing is not None and existing["status"] == "landed" and target.exists()
+        if in_place and fingerprint(path).sha256 == existing["sha256"]:
             # Same content as the kept original: no copy, no load.
             return LandResult(name.name, "skipped", existing["record_count"] or 0)
         keep_original(path, target)

@@ -215,8 +215,8 @@ class Warehouse:
                 count(*) filter (where status = 'failed'),
                 coalesce(sum(record_count), 0),
                 coalesce(sum(size_bytes) filter (where landed_at is not null), 0),
-                min(scope_start_at),
-                max(scope_end_at),
+                min(scope_start_at) filter (where landed_at is not null),
+                max(scope_end_at) filter (where landed_at is not null),
                 max(landed_at)
             from raw.web_session_files
             """
