@@ -11,16 +11,20 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from loader.config import Settings
 from loader.files import FileName, FileNameError, parse_file_name
-from loader.warehouse import LandResult, Warehouse, WarehouseError, fingerprint
+from loader.warehouse import Incoming, LandResult, Warehouse, WarehouseError, fingerprint
 
 log = logging.getLogger(__name__)
+
+# Files landed per transaction: one commit (a WAL sync) per file dominated small files.
+BATCH_FILES = 64
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -117,10 +121,10 @@ def collect_local_files(paths: list[Path]) -> list[Path]:
 
 def progress(items: list, unit: str, description: str) -> tqdm:
     """A progress bar on a terminal, nothing otherwise (CI logs stay readable)."""
-    return tqdm(items, unit=unit, desc=description, disable=None, leave=False)
+    return tqdm(total=len(items), unit=unit, desc=description, disable=None, leave=False)
 
 
-def land_local_file(
+def prepare(
     warehouse: Warehouse,
     settings: Settings,
     path: Path,
@@ -128,25 +132,49 @@ def land_local_file(
     *,
     source: str,
     source_uri: str | None,
-) -> LandResult:
-    """Keep the original in the landing folder (unless it already is the original) and land it."""
+) -> Incoming | LandResult:
+    """Keep the original in the landing folder (unless `path` is that original already).
+
+    Returns what to land, or the result when there is nothing to land: the same content is
+    already landed (no copy made), or the file cannot be read.
+    """
     target = name.landing_path(settings.landing_dir)
+    incoming = Incoming(target, name, source, source_uri)
+    if path.resolve() == target.resolve():
+        return incoming
+    try:
+        seen = fingerprint(path)
+    except OSError as exc:
+        return warehouse.record_failure(incoming, f"{path}: cannot read: {exc}")
     existing = warehouse.ledger_row(name.name)
-    if path.resolve() != target.resolve():
-        # While the ledger says `landed`, the kept original is the landed version; after a
-        # failed re-delivery it is the failed one, and good content must be put back.
-        in_place = existing is not None and existing["status"] == "landed" and target.exists()
-        if in_place and fingerprint(path).sha256 == existing["sha256"]:
-            # Same content as the kept original: no copy, no load.
-            return LandResult(name.name, "skipped", existing["record_count"] or 0)
-        keep_original(path, target)
-    return warehouse.land(
-        target,
-        name,
-        source=source,
-        source_uri=source_uri,
-        max_uncompressed=settings.max_uncompressed_bytes,
-    )
+    # While the ledger says `landed`, the kept original is the landed version; after a failed
+    # re-delivery it is the failed one, and good content must be put back.
+    if (
+        existing is not None
+        and existing["status"] == "landed"
+        and existing["sha256"] == seen.sha256
+        and target.exists()
+    ):
+        return LandResult(name.name, "skipped", existing["record_count"] or 0)
+    keep_original(path, target)
+    return replace(incoming, seen=seen)
+
+
+def batches(files: list[Path]) -> Iterator[list[Path]]:
+    """Groups of files landed in one transaction: bounded, and no name twice in a group."""
+    batch: list[Path] = []
+    names: set[str] = set()
+    size = 0
+    for path in files:
+        name = path.name
+        if batch and (len(batch) >= BATCH_FILES or size >= BATCH_BYTES or name in names):
+            yield batch
+            batch, names, size = [], set(), 0
+        batch.append(path)
+        names.add(name)
+        size += path.stat().st_size
+    if batch:
+        yield batch
 
 
 def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
@@ -156,16 +184,29 @@ def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
     if not files:
         summary.errors.append(f"no .gz files found in {', '.join(str(p) for p in paths)}")
         return summary
-    with load_lock(settings.warehouse_path), Warehouse(settings.warehouse_path) as warehouse:
-        for path in progress(files, "file", "landing"):
-            try:
-                name = parse_file_name(path.name)
-            except FileNameError as exc:
-                summary.errors.append(f"{path}: {exc}")
-                continue
-            result = land_local_file(
-                warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
-            )
-            log.info("%s: %s (%d visits)", result.file_name, result.status, result.records)
-            summary.add(result)
+    with (
+        load_lock(settings.warehouse_path),
+        Warehouse(settings.warehouse_path) as warehouse,
+        progress(files, "file", "landing") as bar,
+    ):
+        for group in batches(files):
+            to_land: list[Incoming] = []
+            for path in group:
+                try:
+                    name = parse_file_name(path.name)
+                except FileNameError as exc:
+                    summary.errors.append(f"{path}: {exc}")
+                    continue
+                prepared = prepare(
+                    warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
+                )
+                if isinstance(prepared, LandResult):
+                    summary.add(prepared)
+                else:
+                    to_land.append(prepared)
+            for result in warehouse.land_batch(to_land, settings.max_uncompressed_bytes):
+                summary.add(result)
+            for result in summary.results[-len(group) :]:
+                log.debug("%s: %s (%d visits)", result.file_name, result.status, result.records)
+            bar.update(len(group))
     return summary

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from loader.client import AuthError, DataAccessClient, DataAccessError, RemoteFile
 from loader.config import Settings
-from loader.land import RunSummary, land_local_file, load_lock, progress
-from loader.warehouse import LandResult, Warehouse
+from loader.land import RunSummary, load_lock, prepare, progress
+from loader.warehouse import Incoming, LandResult, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,25 @@ def list_window_files(client: DataAccessClient, start: datetime, end: datetime) 
     return sorted(found.values(), key=lambda r: (r.name.scope_start_ms or 0, r.name.name))
 
 
+def target_of(settings: Settings, remote: RemoteFile) -> Path:
+    return remote.name.landing_path(settings.landing_dir)
+
+
 def pull_file(
     client: DataAccessClient, warehouse: Warehouse, settings: Settings, remote: RemoteFile
 ) -> LandResult:
     """Download into the landing folder under a temporary name, then land it."""
-    target = remote.name.landing_path(settings.landing_dir)
+    target = target_of(settings, remote)
     download = target.with_name(target.name + ".download")
     download.parent.mkdir(parents=True, exist_ok=True)
     try:
         client.download(remote, download)
-        return land_local_file(
+        prepared = prepare(
             warehouse, settings, download, remote.name, source="pull", source_uri=remote.href
         )
+        if isinstance(prepared, LandResult):
+            return prepared
+        return warehouse.land(prepared, settings.max_uncompressed_bytes)
     finally:
         download.unlink(missing_ok=True)
 
@@ -101,7 +109,8 @@ def pull(
             summary.errors.append(str(exc))
             return summary
         log.info("%d files listed", len(remotes))
-        for remote in progress(remotes, "file", "pulling"):
+        bar = progress(remotes, "file", "pulling")
+        for remote in remotes:
             try:
                 result = pull_file(client, warehouse, settings, remote)
             except AuthError as exc:
@@ -109,9 +118,10 @@ def pull(
                 summary.errors.append(str(exc))
                 break
             except (DataAccessError, OSError) as exc:
-                result = warehouse.record_failure(
-                    remote.name, source="pull", source_uri=remote.href, error=str(exc)
-                )
+                failed = Incoming(target_of(settings, remote), remote.name, "pull", remote.href)
+                result = warehouse.record_failure(failed, str(exc))
             log.info("%s: %s (%d visits)", result.file_name, result.status, result.records)
             summary.add(result)
+            bar.update()
+        bar.close()
     return summary

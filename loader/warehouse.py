@@ -16,7 +16,7 @@ import hashlib
 import logging
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +79,17 @@ class LandResult:
 class Fingerprint:
     sha256: str
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A local file about to be landed, and where it came from."""
+
+    path: Path
+    name: FileName
+    source: str  # pull | ingest
+    source_uri: str | None
+    seen: Fingerprint | None = None  # filled in when the caller already hashed the file
 
 
 def utc_now() -> datetime:
@@ -240,47 +251,96 @@ class Warehouse:
 
     # landing
 
-    def land(
-        self,
-        local_path: Path,
-        file_name: FileName,
-        *,
-        source: str,
-        source_uri: str | None,
-        max_uncompressed: int,
-    ) -> LandResult:
+    def land(self, item: Incoming, max_uncompressed: int) -> LandResult:
         """Land one local gzip file: skip, insert, or replace; never half."""
-        name = file_name.name
-        try:
-            seen = fingerprint(local_path)
-        except OSError as exc:
-            return self.record_failure(
-                file_name, source=source, source_uri=source_uri, error=f"{name}: cannot read: {exc}"
+        return self.land_batch([item], max_uncompressed)[0]
+
+    def land_batch(self, items: list[Incoming], max_uncompressed: int) -> list[LandResult]:
+        """Land several files (distinct names) in one transaction, each whole with its
+        ledger row; one commit is far cheaper than one per file. If any file fails, the
+        batch is rolled back and each file is landed on its own, so the good ones land and
+        the bad one is recorded as failed.
+        """
+        if len({item.name.name for item in items}) != len(items):
+            raise ValueError("a batch must not hold two files of the same name")
+        results: dict[int, LandResult] = {}
+        pending: list[tuple[int, Incoming, dict | None]] = []
+        for index, item in enumerate(items):
+            try:
+                seen = item.seen or fingerprint(item.path)
+            except OSError as exc:
+                results[index] = self.record_failure(item, f"{item.name.name}: cannot read: {exc}")
+                continue
+            item = replace(item, seen=seen)
+            existing = self.ledger_row(item.name.name)
+            if existing and existing["landed_at"] and existing["sha256"] == seen.sha256:
+                results[index] = self._skip(item, existing)
+            else:
+                pending.append((index, item, existing))
+
+        if len(pending) > 1:
+            try:
+                loaded = self._load_in_one_transaction(pending, max_uncompressed)
+            except LandingError:
+                loaded = {index: self.land(item, max_uncompressed) for index, item, _ in pending}
+            results.update(loaded)
+        elif pending:
+            index, item, _existing = pending[0]
+            try:
+                results.update(self._load_in_one_transaction(pending, max_uncompressed))
+            except LandingError as exc:
+                results[index] = self.record_failure(item, str(exc))
+        return [results[index] for index in range(len(items))]
+
+    def _skip(self, item: Incoming, existing: dict) -> LandResult:
+        name = item.name.name
+        if existing["status"] != "landed":
+            # The same good content came back after a failed re-delivery: nothing to load.
+            self.con.execute(
+                "update raw.web_session_files set status = 'landed', error = null, "
+                "attempted_at = ? where file_name = ?",
+                [utc_now(), name],
             )
-        existing = self.ledger_row(name)
-        if (
-            existing is not None
-            and existing["sha256"] == seen.sha256
-            and existing["landed_at"] is not None
-        ):
-            if existing["status"] != "landed":
-                # The same good content came back after a failed re-delivery: nothing to load.
-                self.con.execute(
-                    "update raw.web_session_files set status = 'landed', error = null, "
-                    "attempted_at = ? where file_name = ?",
-                    [utc_now(), name],
+        log.debug("%s: already landed with the same content, skipped", name)
+        return LandResult(name, "skipped", existing["record_count"] or 0)
+
+    def _load_in_one_transaction(
+        self, pending: list[tuple[int, Incoming, dict | None]], max_uncompressed: int
+    ) -> dict[int, LandResult]:
+        results: dict[int, LandResult] = {}
+        self.con.execute("begin transaction")
+        try:
+            for index, item, existing in pending:
+                replacing = existing is not None and existing["landed_at"] is not None
+                records, uncompressed = self._insert(item, max_uncompressed, replacing)
+                self._write_ledger_row(item, existing, records, uncompressed, replacing)
+                status = "replaced" if replacing else "landed"
+                results[index] = LandResult(item.name.name, status, records, uncompressed)
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+        for _index, item, existing in pending:
+            if existing is not None and existing["landed_at"] is not None:
+                log.warning(
+                    "%s came back with different content (sha256 %s, was %s): its %d earlier "
+                    "rows were replaced by %d",
+                    item.name.name,
+                    item.seen.sha256[:12],
+                    existing["sha256"][:12],
+                    existing["record_count"],
+                    results[_index].records,
                 )
-            log.debug("%s: already landed with the same content, skipped", name)
-            return LandResult(name, "skipped", existing["record_count"] or 0)
+        return results
 
-        replacing = existing is not None and existing["landed_at"] is not None
-        try:
-            records, uncompressed = self._insert(local_path, file_name, max_uncompressed, replacing)
-        except LandingError as exc:
-            return self.record_failure(
-                file_name, source=source, source_uri=source_uri, error=str(exc), seen=seen
-            )
-
+    def _write_ledger_row(
+        self,
+        item: Incoming,
+        existing: dict | None,
+        records: int,
+        uncompressed: int,
+        replacing: bool,
+    ) -> None:
         now = utc_now()
         self.con.execute(
             """
@@ -288,39 +348,25 @@ class Warehouse:
                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'landed', null, ?, ?)
             """,
             [
-                name,
-                _naive(file_name.scope_start),
-                _naive(file_name.scope_end),
-                source,
-                source_uri,
-                seen.size_bytes,
+                item.name.name,
+                _naive(item.name.scope_start),
+                _naive(item.name.scope_end),
+                item.source,
+                item.source_uri,
+                item.seen.size_bytes,
                 uncompressed,
-                seen.sha256,
+                item.seen.sha256,
                 records,
                 now,
                 now,
                 (existing["replaced_count"] + 1) if replacing else 0,
             ],
         )
-        self.con.execute("commit")
-        if replacing:
-            log.warning(
-                "%s came back with different content (sha256 %s, was %s): its %d earlier "
-                "rows were replaced by %d",
-                name,
-                seen.sha256[:12],
-                existing["sha256"][:12],
-                existing["record_count"],
-                records,
-            )
-            return LandResult(name, "replaced", records, uncompressed)
-        return LandResult(name, "landed", records, uncompressed)
 
-    def _insert(
-        self, local_path: Path, file_name: FileName, max_uncompressed: int, replacing: bool
-    ) -> tuple[int, int]:
-        """Inside an open transaction (left open on success), put the file's rows in place."""
-        name = file_name.name
+    def _insert(self, item: Incoming, max_uncompressed: int, replacing: bool) -> tuple[int, int]:
+        """Inside the open transaction, put one file's rows in place (or raise LandingError)."""
+        name = item.name.name
+        local_path = item.path
         outcome: dict[str, object] = {}
         stop = threading.Event()
 
@@ -337,12 +383,14 @@ class Warehouse:
 
         # Check the gzip stream on the other core while DuckDB reads the same file.
         checker = threading.Thread(target=verify, name=f"check-{name}", daemon=True)
-        self.con.execute("begin transaction")
         checker.start()
         try:
             if replacing:
                 self.con.execute("delete from raw.web_sessions where file_name = ?", [name])
-            self.con.execute(
+            # The shape check runs inside the insert (one pass over the data): a record must
+            # be a JSON object with a recordCollection. error() aborts the statement, naming
+            # the record.
+            (records,) = self.con.execute(
                 f"""
                 insert into raw.web_sessions
                 select ?, ordinality, json, ?
@@ -350,52 +398,30 @@ class Warehouse:
                     ?, format = 'auto', compression = 'gzip',
                     maximum_object_size = {MAX_RECORD_BYTES}
                 ) with ordinality
-                """,
-                [name, utc_now(), str(local_path)],
-            )
-            records, not_record = self.con.execute(
-                """
-                select
-                    count(*),
-                    min(line_number) filter (
-                        where json_type(record) <> 'OBJECT'
-                        or json_extract(record, '$.recordCollection') is null
+                where case
+                    when left(json, 1) = '{{' and contains(json, '"recordCollection"') then true
+                    else error(
+                        ? || ', record ' || ordinality
+                        || ': valid JSON but not a Data Access record (no recordCollection)'
                     )
-                from raw.web_sessions where file_name = ?
+                end
                 """,
-                [name],
+                [name, utc_now(), str(local_path), name],
             ).fetchone()
         except duckdb.Error as exc:
             stop.set()
             checker.join()
-            self.con.execute("rollback")
             if "error" in outcome:
                 raise outcome["error"] from exc  # type: ignore[misc]
             raise LandingError(_explain_duckdb_error(local_path, exc)) from exc
         checker.join()
         if "error" in outcome:
-            self.con.execute("rollback")
             raise outcome["error"]  # type: ignore[misc]
         if records == 0:
-            self.con.execute("rollback")
             raise LandingError(f"{name} contains no records")
-        if not_record is not None:
-            self.con.execute("rollback")
-            raise LandingError(
-                f"{name}, record {not_record}: valid JSON but not a Data Access record "
-                "(no recordCollection)"
-            )
         return records, int(outcome["bytes"])  # type: ignore[arg-type]
 
-    def record_failure(
-        self,
-        file_name: FileName,
-        *,
-        source: str,
-        source_uri: str | None,
-        error: str,
-        seen: Fingerprint | None = None,
-    ) -> LandResult:
+    def record_failure(self, item: Incoming, error: str) -> LandResult:
         """Record a failed attempt; the rows of an earlier good version (if any) stay."""
         now = utc_now()
         self.con.execute(
@@ -414,19 +440,19 @@ class Warehouse:
                 sha256 = case when landed_at is null then excluded.sha256 else sha256 end
             """,
             [
-                file_name.name,
-                _naive(file_name.scope_start),
-                _naive(file_name.scope_end),
-                source,
-                source_uri,
-                seen.size_bytes if seen else None,
-                seen.sha256 if seen else None,
+                item.name.name,
+                _naive(item.name.scope_start),
+                _naive(item.name.scope_end),
+                item.source,
+                item.source_uri,
+                item.seen.size_bytes if item.seen else None,
+                item.seen.sha256 if item.seen else None,
                 error,
                 now,
             ],
         )
         log.error("%s", error)
-        return LandResult(file_name.name, "failed", error=error)
+        return LandResult(item.name.name, "failed", error=error)
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -434,7 +460,7 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 def _explain_duckdb_error(path: Path, exc: duckdb.Error) -> str:
-    message = str(exc).replace(str(path), path.name)
+    message = str(exc).replace(str(path), path.name).removeprefix("Invalid Input Error: ")
     if isinstance(exc, duckdb.IOException) and "gzip" in message.lower():
         return f"{path.name} is not gzip"
     if "Malformed JSON" in message:
@@ -446,4 +472,6 @@ def _explain_duckdb_error(path: Path, exc: duckdb.Error) -> str:
             return f"{path.name}, line {line}: invalid JSON ({problem})"
     if "maximum_object_size" in message:
         return f"{path.name}: one record is larger than {MAX_RECORD_BYTES // 2**20} MB"
-    return f"{path.name}: {message.removeprefix('Invalid Input Error: ')}"
+    if message.startswith(path.name):
+        return message
+    return f"{path.name}: {message}"

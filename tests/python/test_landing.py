@@ -226,9 +226,12 @@ def test_a_crash_between_insert_and_commit_leaves_nothing_and_a_rerun_completes(
         import os, signal
         from pathlib import Path
         from loader.files import parse_file_name
-        from loader.warehouse import Warehouse
+        from loader.warehouse import Incoming, Warehouse
         w = Warehouse(Path({str(env / "w.duckdb")!r}))
-        w._insert(Path({str(source)!r}), parse_file_name({source.name!r}), 2**30, False)
+        item = Incoming(Path({str(source)!r}), parse_file_name({source.name!r}), "ingest", None)
+        w.con.execute("begin transaction")
+        w._insert(item, 2**30, False)
+        assert w.con.execute("select count(*) from raw.web_sessions").fetchone() == (3,)
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
@@ -244,9 +247,10 @@ def test_a_crash_between_insert_and_commit_leaves_nothing_and_a_rerun_completes(
 
 def test_killing_an_ingest_midway_then_rerunning_equals_an_uninterrupted_run(env, tmp_path):
     folder = env / "in"
-    hours = 24
+    # Enough files for several landing batches (64 files each), so a kill can fall between.
+    hours = 200
     for hour in range(hours):
-        write_visits(folder, file_name(hour), [f"h{hour}-{i}" for i in range(600)], pages=5)
+        write_visits(folder, file_name(hour), [f"h{hour}-{i}" for i in range(40)], pages=5)
     reference = tmp_path / "reference"
     reference.mkdir()
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
