@@ -195,9 +195,7 @@ def test_a_record_of_several_megabytes_lands(env):
     record = visit("big", pages=20_000)  # about 3 MB of JSON on one line
     source = write_gz(env / "in" / file_name(0), lines([record]))
     assert main(["ingest", str(source)]) == 0
-    assert query(env, "select length(record::varchar) > 2000000 from raw.web_sessions") == [
-        (True,)
-    ]
+    assert query(env, "select length(record::varchar) > 2000000 from raw.web_sessions") == [(True,)]
 
 
 def test_a_failed_redelivery_keeps_the_landed_rows_until_good_content_returns(env):

@@ -1,0 +1,223 @@
+"""`pull` against the local Data Access server: windows, lookback, exactly once, failures."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import os
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from loader.cli import main
+from loader.pull import pull
+from tests.python.fake_data_access import ALL_SECRETS, error
+from tests.python.gzfiles import lines, visit
+
+HOUR_MS = 3_600_000
+NOW = datetime.now(UTC)
+THIS_HOUR_MS = int(NOW.timestamp() * 1000) // HOUR_MS * HOUR_MS
+
+
+def name_at(hours_ago: int, part: int = 0) -> str:
+    start = THIS_HOUR_MS - hours_ago * HOUR_MS
+    return f"WebSession.{start}.{start + HOUR_MS}.part-{part:05d}-0.gz"
+
+
+def content(*visit_ids: str) -> bytes:
+    return gzip.compress(lines([visit(v) for v in visit_ids]), mtime=0)
+
+
+def query(settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def landed(settings) -> dict[str, int]:
+    return dict(
+        query(
+            settings,
+            "select file_name, record_count from raw.web_session_files where status = 'landed'",
+        )
+    )
+
+
+def list_windows(server) -> list[tuple[int, int]]:
+    spans = []
+    for request in server.requests_to(server.list_path):
+        spans.append((int(request.query["startTime"][0]), int(request.query["endTime"][0])))
+    return spans
+
+
+@pytest.fixture
+def settings(fake_server, tmp_path):
+    return fake_server.settings(tmp_path)
+
+
+def test_first_pull_lists_30_days_in_day_windows_and_lands_everything(
+    fake_server, settings, make_client
+):
+    fake_server.add_file(name_at(70), content("a", "b"))
+    fake_server.add_file(name_at(3), content("c"))
+    fake_server.add_file(name_at(3, part=1), content("d"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert not summary.failed, summary.failures()
+    assert landed(settings) == {name_at(70): 2, name_at(3): 1, name_at(3, part=1): 1}
+    spans = list_windows(fake_server)
+    assert len(spans) in (30, 31)  # 30 days, in windows of at most one day
+    assert all(0 < end - start <= 24 * HOUR_MS for start, end in spans)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))  # no gaps
+    assert spans[-1][1] - spans[0][0] == pytest.approx(30 * 24 * HOUR_MS, abs=60_000)
+    # The originals are kept under their names in the landing folder.
+    kept = settings.landing_dir / "webSession"
+    assert sorted(p.name for p in kept.rglob("*.gz")) == sorted(landed(settings))
+
+
+def test_the_next_pull_relists_the_lookback_and_picks_up_late_files_once(
+    fake_server, settings, make_client
+):
+    fake_server.add_file(name_at(30), content("old"))
+    fake_server.add_file(name_at(5), content("a"))
+    pull(settings, client=make_client(settings))
+    # A late file for an hour inside the lookback, one for an hour before it, and a new hour.
+    fake_server.add_file(name_at(10, part=1), content("late"))
+    fake_server.add_file(name_at(40, part=1), content("too-late"))
+    fake_server.add_file(name_at(1), content("new"))
+    fake_server.requests.clear()
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert not summary.failed, summary.failures()
+    assert [r.status for r in summary.results].count("skipped") == 1  # name_at(5) again
+    assert name_at(10, part=1) in landed(settings) and name_at(1) in landed(settings)
+    # Default start: the newest landed hour (5 h ago) minus LP_LOOKBACK_HOURS (24).
+    first_start = list_windows(fake_server)[0][0]
+    assert first_start == THIS_HOUR_MS - (5 + 24) * HOUR_MS
+    assert name_at(40, part=1) not in landed(settings)
+    assert query(settings, "select count(*) from raw.web_sessions") == [(4,)]
+
+
+def test_a_file_redelivered_with_other_content_replaces_its_rows(
+    fake_server, settings, make_client, caplog
+):
+    fake_server.add_file(name_at(2), content("a", "b", "c"))
+    pull(settings, client=make_client(settings))
+    fake_server.add_file(name_at(2), content("a", "b"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert [r.status for r in summary.results] == ["replaced"]
+    assert landed(settings) == {name_at(2): 2}
+    assert query(settings, "select count(*) from raw.web_sessions") == [(2,)]
+    assert "came back with different content" in caplog.text
+
+
+def test_quirks_of_the_listing_still_land_the_right_files(fake_server, settings, make_client):
+    fake_server.collapse_single = True  # one file: an object, not a list
+    fake_server.add_file(name_at(4), content("a"), listed_name=name_at(4).removesuffix(".gz"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert not summary.failed, summary.failures()
+    assert landed(settings) == {name_at(4): 1}
+
+
+def test_a_server_path_in_a_file_name_stays_inside_the_landing_folder(
+    fake_server, settings, make_client
+):
+    fake_server.add_file(name_at(4), content("a"), listed_name="../../../etc/" + name_at(4))
+
+    pull(settings, client=make_client(settings))
+
+    files = [p for p in settings.warehouse_path.parent.rglob("*.gz")]
+    assert files and all(p.is_relative_to(settings.landing_dir) for p in files)
+    assert landed(settings) == {name_at(4): 1}
+
+
+def test_one_failing_download_fails_alone_and_a_rerun_lands_it(fake_server, settings, make_client):
+    fake_server.add_file(name_at(6), content("a"))
+    fake_server.add_file(name_at(5), content("b"))
+    fake_server.inject(fake_server.file_path(name_at(6)), error(404, "Not found"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert summary.failed and len(summary.failures()) == 1
+    assert name_at(6) in summary.failures()[0] or "404" in summary.failures()[0]
+    assert landed(settings) == {name_at(5): 1}
+    statuses = query(settings, "select file_name, status from raw.web_session_files")
+    assert dict(statuses)[name_at(6)] == "failed"
+    assert not list(settings.landing_dir.rglob("*.download*"))
+
+    rerun = pull(settings, client=make_client(settings))
+    assert not rerun.failed, rerun.failures()
+    assert landed(settings) == {name_at(6): 1, name_at(5): 1}
+
+
+def test_rejected_credentials_stop_the_run_with_what_to_check(fake_server, settings, make_client):
+    fake_server.add_file(name_at(3), content("a"))
+    fake_server.inject(fake_server.list_path, error(401, "Unauthorized request", code=10), times=40)
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert summary.failed
+    message = " ".join(summary.failures())
+    assert "Unauthorized request" in message and "LP_APP_KEY" in message
+    assert not landed(settings)
+
+
+def test_a_link_to_another_host_is_refused_and_gets_nothing(
+    fake_server, evil_server, settings, make_client
+):
+    evil_href = evil_server.url + evil_server.file_path(name_at(3))
+    fake_server.add_file(name_at(3), content("a"), href=evil_href)
+    fake_server.add_file(name_at(2), content("b"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert summary.failed
+    assert "refusing to send credentials" in " ".join(summary.failures())
+    assert evil_server.requests == []
+    assert landed(settings) == {name_at(2): 1}
+
+
+def test_pull_from_the_command_line_reads_the_environment_and_keeps_secrets_out(
+    fake_server, tmp_path, monkeypatch, capsys
+):
+    fake_server.add_file(name_at(30), content("a"))
+    fake_server.add_file(name_at(2), content("b"))
+    configured = fake_server.settings(tmp_path)
+    environment = {
+        "LP_ENV_FILE": str(tmp_path / "none.env"),
+        "WAREHOUSE_PATH": str(configured.warehouse_path),
+        "LANDING_DIR": str(configured.landing_dir),
+        "LP_ACCOUNT_ID": configured.account_id,
+        "LP_DATA_ACCESS_URL": configured.data_access_url,
+        "LP_APP_KEY": configured.app_key,
+        "LP_APP_SECRET": configured.app_secret,
+        "LP_ACCESS_TOKEN": configured.access_token,
+        "LP_ACCESS_TOKEN_SECRET": configured.access_token_secret,
+    }
+    for name in list(os.environ):
+        if name.startswith("LP_"):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    start = datetime.fromtimestamp((THIS_HOUR_MS - 6 * HOUR_MS) / 1000, UTC)
+
+    code = main(["pull", "--verbose", "--start", start.isoformat(), "--end", str(THIS_HOUR_MS)])
+
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert landed(configured) == {name_at(2): 1}  # 30 h ago is outside --start
+    everything = output.out + output.err
+    assert not [secret for secret in ALL_SECRETS if secret in everything]
+
+
+def test_a_start_beyond_the_30_day_retention_is_warned_about(
+    fake_server, settings, make_client, caplog
+):
+    pull(settings, start=NOW - timedelta(days=40), end=NOW, client=make_client(settings))
+    assert "more than 30 days ago" in caplog.text
