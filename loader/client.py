@@ -302,7 +302,7 @@ class DataAccessClient:
                 response = self._request("GET", remote.href)
                 with response, open(part, "wb") as out:
                     expected = _expected_length(response)
-                    for chunk in self._body_chunks(response, "GET", remote.href):
+                    for chunk in self._body_chunks(response, "GET", remote.href, as_sent=True):
                         out.write(chunk)
                         written += len(chunk)
                         if progress:
@@ -493,11 +493,21 @@ class DataAccessClient:
             f"permission for {account}."
         )
 
-    def _body_chunks(self, response: requests.Response, method: str, url: str) -> Iterator[bytes]:
-        """The body in chunks; a connection lost on the way is a TransientError."""
+    def _body_chunks(
+        self, response: requests.Response, method: str, url: str, *, as_sent: bool = False
+    ) -> Iterator[bytes]:
+        """The body in chunks; a connection lost on the way is a TransientError.
+
+        `as_sent` keeps the bytes exactly as they came, ignoring any Content-Encoding: a
+        `.gz` data file served with `Content-Encoding: gzip` (a common storage setting) is
+        still the gzip file, and Content-Length counts those bytes.
+        """
         where = f"{method} {display_url(url)}"
         try:
-            yield from response.iter_content(CHUNK_BYTES)
+            if as_sent:
+                yield from response.raw.stream(CHUNK_BYTES, decode_content=False)
+            else:
+                yield from response.iter_content(CHUNK_BYTES)
         except (
             requests.exceptions.ChunkedEncodingError,
             requests.ConnectionError,

@@ -99,6 +99,11 @@ def hang(seconds: float) -> Fault:
     return Fault(hang_s=seconds)
 
 
+def with_headers(**headers: str) -> Fault:
+    """Serve the real answer with extra headers (names use `_` for `-`)."""
+    return Fault(headers={name.replace("_", "-"): value for name, value in headers.items()})
+
+
 def slow(chunk_delay_s: float, chunk_size: int = 1024) -> Fault:
     """The real body, in chunks with a pause between them."""
     return Fault(chunk_delay_s=chunk_delay_s, chunk_size=chunk_size)
@@ -476,7 +481,7 @@ class _Handler(BaseHTTPRequestHandler):
         if served is None:
             self._send(404, xml_error("File not found", 4), "application/xml")
             return
-        self._send(200, served.data, "application/octet-stream", fault=fault)
+        self._send(200, served.data, "application/octet-stream", fault.headers, fault=fault)
 
     def _send(
         self,

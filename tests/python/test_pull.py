@@ -12,7 +12,7 @@ import pytest
 
 from loader.cli import main
 from loader.pull import pull
-from tests.python.fake_data_access import ALL_SECRETS, error
+from tests.python.fake_data_access import ALL_SECRETS, error, with_headers
 from tests.python.gzfiles import lines, visit
 
 HOUR_MS = 3_600_000
@@ -221,3 +221,19 @@ def test_a_start_beyond_the_30_day_retention_is_warned_about(
 ):
     pull(settings, start=NOW - timedelta(days=40), end=NOW, client=make_client(settings))
     assert "more than 30 days ago" in caplog.text
+
+
+def test_a_gz_file_served_with_content_encoding_gzip_is_kept_as_the_gzip_file(
+    fake_server, settings, make_client
+):
+    data = content("a", "b")
+    fake_server.add_file(name_at(2), data)
+    # Storage services often label .gz objects this way; the file is still the gzip bytes.
+    fake_server.inject(fake_server.file_path(name_at(2)), with_headers(Content_Encoding="gzip"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert not summary.failed, summary.failures()
+    assert landed(settings) == {name_at(2): 2}
+    (kept,) = settings.landing_dir.rglob("*.gz")
+    assert kept.read_bytes() == data
