@@ -6,6 +6,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tqdm import tqdm
+
 from loader.client import AuthError, DataAccessClient, DataAccessError, RemoteFile
 from loader.config import Settings
 from loader.land import RunSummary, load_lock, prepare, progress
@@ -64,7 +66,10 @@ def pull_file(
     download = target.with_name(target.name + ".download")
     download.parent.mkdir(parents=True, exist_ok=True)
     try:
-        client.download(remote, download)
+        with tqdm(
+            unit="B", unit_scale=True, desc=remote.name.name, disable=None, leave=False
+        ) as bar:
+            client.download(remote, download, progress=bar.update)
         prepared = prepare(
             warehouse, settings, download, remote.name, source="pull", source_uri=remote.href
         )
