@@ -18,7 +18,14 @@ from tqdm import tqdm
 
 from loader.config import Settings
 from loader.files import FileName, FileNameError, parse_file_name
-from loader.warehouse import Incoming, LandResult, Warehouse, WarehouseError, fingerprint
+from loader.warehouse import (
+    Incoming,
+    LandResult,
+    Warehouse,
+    WarehouseError,
+    WarehouseWriteError,
+    fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,35 +81,50 @@ def load_lock(warehouse_path: Path) -> Iterator[None]:
                     "wait for it to finish, then run this again."
                 ) from exc
             raise
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        try:
+            # Unbuffered: a write that fails (a full disk) must not be retried at close.
+            os.ftruncate(handle.fileno(), 0)
+            os.pwrite(handle.fileno(), str(os.getpid()).encode(), 0)
+        except OSError as exc:
+            raise WarehouseError(
+                f"Cannot write {lock_path} ({exc.strerror or exc}): free space on the "
+                "warehouse's disk and run again."
+            ) from exc
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
+            os.ftruncate(handle.fileno(), 0)
 
 
-def keep_original(source: Path, target: Path) -> None:
+def keep_original(source: Path, target: Path, sha256: str | None = None) -> None:
     """Place `source` at `target` atomically (temporary name, then rename).
 
     An earlier original with other content is kept beside it as `<name>.replaced-<sha12>`,
-    so a re-delivered file never erases what was landed before.
+    so a re-delivered file never erases what was landed before; one with the same content
+    (left by an interrupted run) is simply the original already. `sha256` is the source's,
+    when the caller has it. On failure (a full disk) no temporary file is left behind.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    move = source.parent == target.parent and source.name.endswith((".tmp", ".download"))
     if target.exists():
-        old = fingerprint(target).sha256[:12]
-        target.replace(target.with_name(f"{target.name}.replaced-{old}"))
-    temporary = target.with_name(target.name + ".tmp")
-    if source.parent == target.parent and source.name.endswith((".tmp", ".download")):
+        old = fingerprint(target).sha256
+        if old == (sha256 or fingerprint(source).sha256):
+            if move:
+                source.unlink()
+            return
+        target.replace(target.with_name(f"{target.name}.replaced-{old[:12]}"))
+    if move:
         source.replace(target)
         return
-    shutil.copyfile(source, temporary)
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    temporary.replace(target)
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        shutil.copyfile(source, temporary)
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def collect_local_files(paths: list[Path]) -> list[Path]:
@@ -156,8 +178,17 @@ def prepare(
         and target.exists()
     ):
         return LandResult(name.name, "skipped", existing["record_count"] or 0)
-    keep_original(path, target)
-    return replace(incoming, seen=seen)
+    incoming = replace(incoming, seen=seen)
+    try:
+        keep_original(path, target, seen.sha256)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return warehouse.record_failure(
+            incoming,
+            f"{name.name}: cannot keep the original in the landing folder "
+            f"{settings.landing_dir}: {reason}",
+        )
+    return incoming
 
 
 def batches(files: list[Path]) -> Iterator[list[Path]]:
@@ -197,14 +228,24 @@ def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
                 except FileNameError as exc:
                     summary.errors.append(f"{path}: {exc}")
                     continue
-                prepared = prepare(
-                    warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
-                )
+                try:
+                    prepared = prepare(
+                        warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
+                    )
+                except WarehouseWriteError as exc:
+                    summary.errors.append(str(exc))
+                    return summary
                 if isinstance(prepared, LandResult):
                     summary.add(prepared)
                 else:
                     to_land.append(prepared)
-            for result in warehouse.land_batch(to_land, settings.max_uncompressed_bytes):
+            try:
+                landed = warehouse.land_batch(to_land, settings.max_uncompressed_bytes)
+            except WarehouseWriteError as exc:
+                # The warehouse's disk is full: every further file would fail the same way.
+                summary.errors.append(str(exc))
+                return summary
+            for result in landed:
                 summary.add(result)
             for result in summary.results[-len(group) :]:
                 log.debug("%s: %s (%d visits)", result.file_name, result.status, result.records)

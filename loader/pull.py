@@ -11,7 +11,7 @@ from tqdm import tqdm
 from loader.client import AuthError, DataAccessClient, DataAccessError, RemoteFile
 from loader.config import Settings
 from loader.land import RunSummary, load_lock, prepare, progress
-from loader.warehouse import Incoming, LandResult, Warehouse
+from loader.warehouse import Incoming, LandResult, Warehouse, WarehouseWriteError
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +118,26 @@ def pull(
         for remote in remotes:
             try:
                 result = pull_file(client, warehouse, settings, remote)
-            except AuthError as exc:
-                # Credentials will not get better file by file: stop the run.
+            except (AuthError, WarehouseWriteError) as exc:
+                # Credentials, or a full warehouse disk, will not get better file by file:
+                # stop the run.
                 summary.errors.append(str(exc))
                 break
             except (DataAccessError, OSError) as exc:
                 failed = Incoming(target_of(settings, remote), remote.name, "pull", remote.href)
-                result = warehouse.record_failure(failed, str(exc))
+                if isinstance(exc, OSError):
+                    # Such as a full landing folder: say which file, in the OS's own words.
+                    message = (
+                        f"{remote.name.name}: cannot write to the landing folder "
+                        f"{settings.landing_dir}: {exc.strerror or exc}"
+                    )
+                else:
+                    message = str(exc)
+                try:
+                    result = warehouse.record_failure(failed, message)
+                except WarehouseWriteError as write_error:
+                    summary.errors.append(f"{message}; {write_error}")
+                    break
             log.info("%s: %s (%d visits)", result.file_name, result.status, result.records)
             summary.add(result)
             bar.update()

@@ -12,6 +12,7 @@ boundary would otherwise land silently short).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
@@ -68,6 +69,10 @@ create table if not exists raw.web_sessions (
 
 class WarehouseError(Exception):
     """The warehouse cannot be used; the message says what to do."""
+
+
+class WarehouseWriteError(WarehouseError):
+    """The warehouse file cannot be written (a full disk): the run stops, nothing is half-landed."""
 
 
 class LandingError(Exception):
@@ -197,8 +202,20 @@ class Warehouse:
                     f"The warehouse {path} is open in another program (a `make shell` DuckDB "
                     "session, a dbt run or a notebook); close it and run this again."
                 ) from exc
+            if _is_out_of_space(exc):
+                raise WarehouseError(
+                    f"Cannot write to the warehouse {path} ({_reason(exc)}); free space on "
+                    "its disk and run again."
+                ) from exc
             raise WarehouseError(f"Cannot open the warehouse {path}: {exc}") from exc
-        self.con.execute(DDL)
+        try:
+            self.con.execute(DDL)
+        except duckdb.Error as exc:
+            self.con.close()
+            raise WarehouseError(
+                f"Cannot write to the warehouse {path} ({_reason(exc)}); free space on its disk "
+                "and run again."
+            ) from exc
 
     def close(self) -> None:
         self.con.close()
@@ -304,11 +321,15 @@ class Warehouse:
         name = item.name.name
         if existing["status"] != "landed":
             # The same good content came back after a failed re-delivery: nothing to load.
-            self.con.execute(
-                "update raw.web_session_files set status = 'landed', error = null, "
-                "attempted_at = ? where file_name = ?",
-                [utc_now(), name],
-            )
+            try:
+                self.con.execute(
+                    "update raw.web_session_files set status = 'landed', error = null, "
+                    "attempted_at = ? where file_name = ?",
+                    [utc_now(), name],
+                )
+            except duckdb.Error as exc:
+                self._rollback_quietly()
+                raise self._write_failure(exc, [name]) from exc
         log.debug("%s: already landed with the same content, skipped", name)
         return LandResult(name, "skipped", existing["record_count"] or 0)
 
@@ -327,7 +348,12 @@ class Warehouse:
         except BaseException:
             self.con.execute("rollback")
             raise
-        self.con.execute("commit")
+        try:
+            self.con.execute("commit")
+        except duckdb.Error as exc:
+            # DuckDB has rolled back: the ledger and the rows are as before this batch.
+            self._rollback_quietly()
+            raise self._write_failure(exc, [item.name.name for _, item, _ in pending]) from exc
         for _index, item, existing in pending:
             if existing is not None and existing["landed_at"] is not None:
                 log.warning(
@@ -421,6 +447,9 @@ class Warehouse:
             checker.join()
             if "error" in outcome:
                 raise outcome["error"] from exc  # type: ignore[misc]
+            if _is_out_of_space(exc):
+                # The warehouse's disk, not the file: every other file would fail the same way.
+                raise self._write_failure(exc, [name]) from exc
             raise LandingError(_explain_duckdb_error(local_path, exc)) from exc
         checker.join()
         if "error" in outcome:
@@ -429,8 +458,29 @@ class Warehouse:
             raise LandingError(f"{name} contains no records")
         return records, int(outcome["bytes"])  # type: ignore[arg-type]
 
+    def _rollback_quietly(self) -> None:
+        with contextlib.suppress(duckdb.Error):  # when no transaction is left open
+            self.con.execute("rollback")
+
+    def _write_failure(self, exc: duckdb.Error, names: list[str]) -> WarehouseWriteError:
+        others = len(names) - 1
+        files = names[0] + (f" and {others} other file{'s' * (others > 1)}" if others else "")
+        return WarehouseWriteError(
+            f"Cannot write to the warehouse {self.path} ({_reason(exc)}) while landing {files}: "
+            f"{'it was' if len(names) == 1 else 'they were'} not landed, nothing of "
+            f"{'it' if len(names) == 1 else 'them'} is in the warehouse. Free space on that disk "
+            "and run again."
+        )
+
     def record_failure(self, item: Incoming, error: str) -> LandResult:
         """Record a failed attempt; the rows of an earlier good version (if any) stay."""
+        try:
+            return self._record_failure(item, error)
+        except duckdb.Error as exc:
+            self._rollback_quietly()
+            raise self._write_failure(exc, [item.name.name]) from exc
+
+    def _record_failure(self, item: Incoming, error: str) -> LandResult:
         now = utc_now()
         self.con.execute(
             """
@@ -465,6 +515,22 @@ class Warehouse:
 
 def _naive(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=None)
+
+
+# How the OS says a disk is full (ENOSPC, EDQUOT), as DuckDB passes it on.
+_OUT_OF_SPACE = ("No space left on device", "Disk quota exceeded")
+
+
+def _is_out_of_space(exc: BaseException) -> bool:
+    return any(words in str(exc) for words in _OUT_OF_SPACE)
+
+
+def _reason(exc: BaseException) -> str:
+    """The plain reason for a failed write: the OS's words when the disk is full."""
+    for words in _OUT_OF_SPACE:
+        if words in str(exc):
+            return words
+    return str(exc)
 
 
 def _explain_duckdb_error(path: Path, exc: duckdb.Error) -> str:

@@ -70,6 +70,7 @@ class Fault:
     drop_after: int | None = None
     chunk_delay_s: float = 0.0
     chunk_size: int = 1024
+    disconnect: bool = False
 
 
 def error(
@@ -107,6 +108,11 @@ def with_headers(**headers: str) -> Fault:
 def slow(chunk_delay_s: float, chunk_size: int = 1024) -> Fault:
     """The real body, in chunks with a pause between them."""
     return Fault(chunk_delay_s=chunk_delay_s, chunk_size=chunk_size)
+
+
+def disconnect(after_s: float = 0.0) -> Fault:
+    """Read the request, then (after `after_s`) close the connection without any answer."""
+    return Fault(hang_s=after_s, disconnect=True)
 
 
 # ---- recorded traffic ------------------------------------------------------------------------
@@ -454,6 +460,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = fake._next_fault(path) or Fault()
         if fault.hang_s:
             time.sleep(min(fault.hang_s, MAX_HANG_S))
+        if fault.disconnect:
+            self.close_connection = True
+            return
         if fault.status is not None:
             payload = fault.body
             if payload is None:
