@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    select
+        visit_id,
+        visitor_id,
+        attribute_number,
+        attribute_data as purchase,
+        reported_at
+    from {{ ref('base_liveperson__engagement_attributes') }}
+    where attribute_type = 'purchase'
+
+),
+
+carts as (
+
+    select
+        *,
+        {{ lp_field('purchase', 'cart') }} as cart
+    from source
+
+),
+
+renamed as (
+
+    select
+        visit_id,
+        visitor_id,
+        attribute_number,
+        {{ lp_text('purchase', 'orderId') }} as order_id,
+        {{ lp_money('purchase', 'total') }} as purchase_total,
+        {{ lp_cart_columns('cart') }},
+        reported_at
+    from carts
+
+)
+
+select * from renamed
