@@ -4,9 +4,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Settings may live in .env (KEY=value lines, no quotes); exported variables win.
+# Settings may live in .env (KEY=value lines, no quotes); exported variables win. Only the
+# paths dbt needs are exported from it: the loader reads .env itself, so credentials never
+# reach dbt or any other child process.
 -include .env
-export
 
 PYTHON_BASE ?= python3
 VENV := .venv
@@ -21,8 +22,20 @@ SAMPLE_DIR ?= data/sample
 SAMPLE_VISITS ?= 2000
 SAMPLE_DAYS ?= 7
 SAMPLE_SEED ?= 42
+DOCS_PORT ?= 8080
+# The column-lineage page of the docs site, written by `python -m lineage docs`.
+LINEAGE_DOC := models/marts/_marts__column_lineage.md
+# apt-get needs root; `make browser` asks sudo for it when run as another user.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# What `make aov` (and so `make build`) prints; the README shows the same query for `make shell`.
+AOV_SQL := select customer_segment, order_count, customer_count, \
+	revenue::decimal(18, 2) as revenue, average_order_value::decimal(18, 2) as average_order_value, \
+	median_order_value::decimal(18, 2) as median_order_value, \
+	round(100 * share_of_revenue, 1) as revenue_pct \
+	from marts.mart_aov_by_membership_segment order by segment_sort_order
 
 .PHONY: help install build load sample dbt test lint format clean lock
+.PHONY: aov shell docs docs-build lineage browser bench
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -50,10 +63,38 @@ load: install ## pull from LivePerson when credentials are set, else land the sa
 		$(MAKE) --no-print-directory sample && $(PY) -m loader ingest $(SAMPLE_DIR); \
 	fi
 
+# Through loader.dbt_runner: a warehouse held open elsewhere gets one sentence, not a traceback.
 dbt: install ## run dbt build (seeds, models, tests) on the warehouse
-	$(DBT) build
+	$(PY) -m loader.dbt_runner build
 
-build: load dbt ## everything: install, land data, dbt build
+build: load dbt ## everything: install, land data, dbt build, print the AOV by segment
+	@$(MAKE) --no-print-directory aov
+
+aov: ## print average order value by membership segment (needs a built warehouse)
+	@echo "Average order value by membership segment ($(WAREHOUSE_PATH)):"
+	@$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)" -c "$(AOV_SQL)"
+
+shell: install ## the DuckDB command-line client on the warehouse, read-only
+	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
+	$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)"
+
+docs-build: install ## write the docs site (target/index.html, static_index.html) with column lineage
+	$(PY) -m loader.dbt_runner compile --quiet
+	$(PY) -m lineage docs --out $(LINEAGE_DOC)
+	$(PY) -m loader.dbt_runner docs generate --static
+
+docs: docs-build ## build the docs site and serve it on localhost:DOCS_PORT (8080; Ctrl-C stops)
+	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+lineage: install ## where mart columns come from: [MODEL=fct_orders [COLUMN=order_total]]
+	@$(PY) -m loader.dbt_runner compile --quiet
+	@$(PY) -m lineage show $(if $(MODEL),--model $(MODEL)) $(if $(COLUMN),--column $(COLUMN))
+
+browser: ## install Debian's chromium (for the docs-site test) when it is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 lint: install ## ruff on Python, sqlfluff on the models
 	$(BIN)/ruff check .
@@ -65,8 +106,13 @@ format: install ## fix what the linters can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models macros tests/dbt
 
-test: install lint ## the whole test suite (what CI runs)
+test: install lint browser ## the whole test suite (what CI runs)
 	$(BIN)/pytest tests/python
+
+BENCH_VISITS ?= 50000
+BENCH_DAYS ?= 30
+bench: install ## benchmark landing and dbt (BENCH_VISITS=50000 over BENCH_DAYS=30)
+	$(PY) bench/run.py --visits $(BENCH_VISITS) --days $(BENCH_DAYS)
 
 clean: ## remove the warehouse, dbt outputs and the sample (landed originals are kept)
 	rm -rf $(WAREHOUSE_PATH) $(WAREHOUSE_PATH).wal target logs $(SAMPLE_DIR)
