@@ -29,7 +29,9 @@ import yaml
 pytestmark = pytest.mark.slow  # one loader run and one dbt build for the whole module
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference" / "liveperson-web-session-api.txt"
+# The "Data Structure / JSON Example" block of LivePerson's Web Session reference page,
+# copied verbatim (pretty-printed, bare top level) so the repo tests it without the page.
+REFERENCE_EXAMPLE = Path(__file__).parent / "fixtures" / "reference_example.json"
 EXAMPLE_FILE = "WebSession.1467291600000.1467295200000.part-00000-0.gz"
 # The same visit delivered again an hour later: only this later landing may count.
 REDELIVERED_FILE = "WebSession.1467295200000.1467298800000.part-00000-0.gz"
@@ -57,11 +59,7 @@ def ms(epoch_ms: int) -> datetime:
 
 def reference_example() -> str:
     """The "Data Structure / JSON Example" block of the reference page, verbatim."""
-    assert REFERENCE.exists(), f"the reference page is missing: {REFERENCE}"
-    text = REFERENCE.read_text(encoding="utf-8")
-    start = text.index("Data Structure\nJSON Example\n") + len("Data Structure\nJSON Example\n")
-    end = text.index("\nGEO\n", start)
-    example = text[start:end]
+    example = REFERENCE_EXAMPLE.read_text(encoding="utf-8")
     json.loads(example)  # it is one JSON document
     return example
 
