@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from loader.client import DataAccessClient
 from tests.python.fake_data_access import FakeDataAccess
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """An isolated loader configuration: its own warehouse, landing folder and no .env."""
+    monkeypatch.setenv("LP_ENV_FILE", str(tmp_path / "no.env"))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
+    for name in list(os.environ):
+        if name.startswith("LP_") and name != "LP_ENV_FILE":
+            monkeypatch.delenv(name)
+    return tmp_path
 
 
 @pytest.fixture

@@ -22,18 +22,6 @@ from tests.python.gzfiles import file_name, lines, visit, write_gz, write_visits
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """An isolated configuration: its own warehouse, landing folder and no .env."""
-    monkeypatch.setenv("LP_ENV_FILE", str(tmp_path / "no.env"))
-    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
-    for name in list(os.environ):
-        if name.startswith("LP_") and name != "LP_ENV_FILE":
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
 def query(env: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(env / "w.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()

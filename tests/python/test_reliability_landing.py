@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-import os
 
 import duckdb
 import pytest
@@ -25,18 +24,6 @@ from loader.cli import main
 from loader.files import parse_file_name
 from loader.warehouse import Incoming, Warehouse
 from tests.python.gzfiles import file_name, write_visits
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("LP_ENV_FILE", str(tmp_path / "no.env"))
-    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
-    for name in list(os.environ):
-        if name.startswith("LP_") and name != "LP_ENV_FILE":
-            monkeypatch.delenv(name)
-    return tmp_path
-
 
 VISIT_ID = (
     '$.recordCollection.array[0].body."com.liveperson.dataaccess.WebSessionNavigationData"'
