@@ -219,7 +219,7 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report = "\n".join(
         [
-            f"# Benchmark {end:%Y-%m-%d %H:%M} UTC",
+            f"# Benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"{visits:,} visits over {args.days} days in {len(files)} files "
             f"({megabytes:,.0f} MB uncompressed); {machine}.",
