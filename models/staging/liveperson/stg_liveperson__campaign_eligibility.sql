@@ -1,14 +1,16 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         body
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'campaign_eligibility'
+    where {{ lp_only_changed_visits() }} and body_entity = 'campaign_eligibility'
 
 ),
 
@@ -16,6 +18,7 @@ assessment_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_items('body', 'eligibilityData') }} as assessment_items
@@ -27,6 +30,7 @@ assessments as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_unnest('assessment_items', 'assessment', 'item_position') }}
@@ -38,6 +42,7 @@ assessments_numbered as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         row_number() over (
             partition by visit_id order by body_position, item_position
@@ -53,6 +58,7 @@ eligible_campaigns as (
     -- An assessment without eligible campaigns keeps one row (campaign fields null).
     select
         visit_id,
+        landed_at,
         visitor_id,
         assessment_number,
         assessed_at,
@@ -70,6 +76,7 @@ eligible_campaign_fields as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         assessment_number,
         case
@@ -100,6 +107,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         assessment_number,
         eligible_campaign_number,

@@ -1,15 +1,17 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_data as customer_info,
         reported_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where attribute_type = 'customer_info'
+    where {{ lp_only_changed_visits() }} and attribute_type = 'customer_info'
 
 ),
 
@@ -17,6 +19,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         -- The brand's own pseudonymous id and the join key to its membership list: in

@@ -1,8 +1,10 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select * from {{ ref('base_liveperson__engagement_attributes') }}
+    where {{ lp_only_changed_visits() }}
 
 ),
 
@@ -10,6 +12,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_type,

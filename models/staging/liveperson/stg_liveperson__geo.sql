@@ -1,13 +1,15 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'geo'
+    where {{ lp_only_changed_visits() }} and body_entity = 'geo'
 
 ),
 
@@ -16,6 +18,7 @@ payloads as (
     -- The payload's field name is not published: read the body's only field but header.
     select
         visit_id,
+        landed_at,
         visitor_id,
         {{ lp_body_payload('body') }} as geo
     from source
@@ -26,6 +29,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         {{ lp_text('geo', 'country') }} as country,
         {{ lp_text('geo', 'countryCode') }} as country_code,

@@ -1,8 +1,10 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select * from {{ ref('base_liveperson__achieved_goals') }}
+    where {{ lp_only_changed_visits() }}
 
 ),
 
@@ -47,6 +49,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         goal_achieved_number,
         achieved_goal_id,

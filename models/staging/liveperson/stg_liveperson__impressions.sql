@@ -1,14 +1,16 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         body
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'impressions'
+    where {{ lp_only_changed_visits() }} and body_entity = 'impressions'
 
 ),
 
@@ -16,6 +18,7 @@ impression_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_items('body', 'impressions') }} as impression_items
@@ -27,6 +30,7 @@ unnested as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_unnest('impression_items', 'impression', 'item_position') }}
@@ -38,6 +42,7 @@ impression_fields as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         row_number() over (
             partition by visit_id order by body_position, item_position
@@ -58,6 +63,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         impression_number,
         engagement_instance_id,

@@ -1,15 +1,17 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_data as lead,
         reported_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where attribute_type = 'lead'
+    where {{ lp_only_changed_visits() }} and attribute_type = 'lead'
 
 ),
 
@@ -17,6 +19,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         {{ lp_text('lead', 'leadId') }} as lead_id,

@@ -1,14 +1,16 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         body
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'navigation'
+    where {{ lp_only_changed_visits() }} and body_entity = 'navigation'
 
 ),
 
@@ -16,6 +18,7 @@ navigation_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_items('body', 'navigationData') }} as page_view_items
@@ -27,6 +30,7 @@ unnested as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         body_position,
         {{ lp_unnest('page_view_items', 'page_view', 'item_position') }}
@@ -38,6 +42,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         -- Position in the visit: array order (LivePerson's), across bodies if there are
         -- more.

@@ -1,14 +1,16 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_data as personal_info
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where attribute_type = 'personal_info'
+    where {{ lp_only_changed_visits() }} and attribute_type = 'personal_info'
 
 ),
 
@@ -16,6 +18,7 @@ contact_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         {{ lp_items('personal_info', 'contacts') }} as contact_items
@@ -27,6 +30,7 @@ unnested as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         {{ lp_unnest('contact_items', 'contact', 'contact_number') }}
@@ -38,6 +42,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         contact_number,

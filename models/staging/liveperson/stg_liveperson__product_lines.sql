@@ -1,15 +1,19 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 attributes as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_type,
         attribute_data
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where attribute_type in ('purchase', 'cart_update', 'viewed_product')
+    where
+        {{ lp_only_changed_visits() }}
+        and attribute_type in ('purchase', 'cart_update', 'viewed_product')
 
 ),
 
@@ -17,11 +21,12 @@ goals as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         goal_achieved_number,
         goal_metadata
     from {{ ref('base_liveperson__achieved_goals') }}
-    where goal_metadata_type = 'purchase'
+    where {{ lp_only_changed_visits() }} and goal_metadata_type = 'purchase'
 
 ),
 
@@ -29,6 +34,7 @@ product_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         case attribute_type
             when 'purchase' then 'purchase_cart'
@@ -47,6 +53,7 @@ product_lists as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         'goal_purchase_cart' as product_list,
         cast(null as bigint) as attribute_number,
@@ -60,6 +67,7 @@ unnested as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         product_list,
         attribute_number,
@@ -87,6 +95,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         product_list,
         attribute_number,

@@ -1,15 +1,17 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 with
 
 source as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         attribute_data as purchase,
         reported_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where attribute_type = 'purchase'
+    where {{ lp_only_changed_visits() }} and attribute_type = 'purchase'
 
 ),
 
@@ -26,6 +28,7 @@ renamed as (
 
     select
         visit_id,
+        landed_at,
         visitor_id,
         attribute_number,
         {{ lp_text('purchase', 'orderId') }} as order_id,

@@ -3,7 +3,7 @@ with
 source as (
 
     select * from {{ ref('base_liveperson__web_session_records') }}
-    where visit_id is not null
+    where visit_id is not null and {{ lp_only_changed_visits() }}
 
 ),
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 -- One row per achieved goal of a kept visit, its metadata member type recognised once,
 -- here; goals_achieved and the product lines read `goal_metadata` from this model.
 with
@@ -10,9 +11,10 @@ source as (
         body_position,
         body,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'goals_achieved'
+    where {{ lp_only_changed_visits() }} and body_entity = 'goals_achieved'
 
 ),
 
@@ -34,6 +36,7 @@ goal_lists as (
         body_position,
         file_name,
         line_number,
+        landed_at,
         {{ lp_items('body', 'achievedGoals') }} as goal_items
     from source
 
@@ -47,6 +50,7 @@ unnested as (
         body_position,
         file_name,
         line_number,
+        landed_at,
         {{ lp_unnest('goal_items', 'achieved_goal', 'item_position') }}
     from goal_lists
 
@@ -70,7 +74,8 @@ goal_fields as (
         {{ lp_json_get(lp_field('achieved_goal'), '$."goalMetaData"') }}
             as metadata_wrapper,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from unnested
 
 ),
@@ -89,7 +94,8 @@ named as (
         {{ lp_unwrap('metadata_wrapper') }} as goal_metadata,
         achieved_at,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from goal_fields
 
 ),
@@ -109,7 +115,8 @@ recognized as (
         named.goal_metadata,
         named.achieved_at,
         named.file_name,
-        named.line_number
+        named.line_number,
+        named.landed_at
     from named
     left join record_types
         on {{ lp_type_key('named.goal_metadata_type_name') }} = record_types.type_key

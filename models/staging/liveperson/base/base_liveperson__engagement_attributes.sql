@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 -- One row per engagement-attribute event of a kept visit, its member type recognised
 -- once, here; the typed attribute models read `attribute_data` from this model.
 with
@@ -10,9 +11,10 @@ source as (
         body_position,
         body,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from {{ ref('base_liveperson__record_bodies') }}
-    where body_entity = 'engagement_attributes'
+    where {{ lp_only_changed_visits() }} and body_entity = 'engagement_attributes'
 
 ),
 
@@ -34,6 +36,7 @@ attribute_lists as (
         body_position,
         file_name,
         line_number,
+        landed_at,
         {{ lp_items('body', 'engagementAttributes') }} as attribute_items
     from source
 
@@ -47,6 +50,7 @@ unnested as (
         body_position,
         file_name,
         line_number,
+        landed_at,
         {{ lp_unnest('attribute_items', 'attribute', 'item_position') }}
     from attribute_lists
 
@@ -63,7 +67,8 @@ attribute_fields as (
         {{ lp_timestamp('attribute', 'timestamp') }} as reported_at,
         {{ lp_json_get(lp_field('attribute'), '$."data"') }} as data_wrapper,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from unnested
 
 ),
@@ -78,7 +83,8 @@ named as (
         {{ lp_unwrap('data_wrapper') }} as attribute_data,
         reported_at,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from attribute_fields
 
 ),
@@ -94,7 +100,8 @@ recognized as (
         named.attribute_data,
         named.reported_at,
         named.file_name,
-        named.line_number
+        named.line_number,
+        named.landed_at
     from named
     left join record_types
         on {{ lp_type_key('named.attribute_type_name') }} = record_types.type_key

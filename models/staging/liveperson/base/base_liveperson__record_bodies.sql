@@ -8,9 +8,10 @@ kept_records as (
         visit_id,
         visitor_id,
         file_name,
-        line_number
+        line_number,
+        landed_at
     from {{ ref('base_liveperson__web_session_records') }}
-    where visit_id is not null
+    where visit_id is not null and {{ lp_only_changed_visits() }}
 
 ),
 
@@ -31,6 +32,7 @@ source as (
         kept_records.visitor_id,
         kept_records.file_name,
         kept_records.line_number,
+        kept_records.landed_at,
         {{ lp_items('landed_records.record', 'recordCollection') }} as record_bodies
     from kept_records
     inner join landed_records
@@ -58,6 +60,7 @@ unnested as (
         visitor_id,
         file_name,
         line_number,
+        landed_at,
         {{ lp_unnest('record_bodies', 'collection_item', 'body_position') }}
     from source
 
@@ -70,6 +73,7 @@ wrapped as (
         visitor_id,
         file_name,
         line_number,
+        landed_at,
         body_position,
         {{ lp_json_get('collection_item', '$.body') }} as body_wrapper
     from unnested
@@ -83,6 +87,7 @@ named as (
         visitor_id,
         file_name,
         line_number,
+        landed_at,
         body_position,
         {{ lp_wrapper_name('body_wrapper') }} as body_type_name,
         {{ lp_unwrap('body_wrapper') }} as body
@@ -122,6 +127,7 @@ recognized as (
         recognized_by_name.body,
         recognized_by_name.file_name,
         recognized_by_name.line_number,
+        recognized_by_name.landed_at,
         coalesce(
             recognized_by_name.entity_by_name, record_types.entity
         ) as body_entity,
