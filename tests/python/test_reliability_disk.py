@@ -150,12 +150,26 @@ def landing_files(landing: Path) -> dict[str, bytes]:
 
 
 def reference(tmp_path: Path, configure, argv: list[str]) -> tuple[tuple, dict]:
-    """What a run that never hits a full disk produces."""
+    """What a run that never hits a full disk produces (`configure` or `pull_env`)."""
     configure(tmp_path / "ref" / "w.duckdb", tmp_path / "ref" / "landing")
     assert main(argv) == 0
     return warehouse_content(tmp_path / "ref" / "w.duckdb"), landing_files(
         tmp_path / "ref" / "landing"
     )
+
+
+def assert_equals_reference(warehouse: Path, landing: Path, expected: tuple[tuple, dict]) -> None:
+    """The run's result is exactly what a run that never ran out of space produced."""
+    assert warehouse_content(warehouse) == expected[0]
+    assert landing_files(landing) == expected[1]
+
+
+def assert_full_warehouse_failure(err: str, sources: list[Path], warehouse: Path) -> None:
+    """A warehouse disk filled part-way: named, consistent, some batches landed, not all."""
+    assert_clean_failure(err, [p.name for p in sources])
+    assert str(warehouse) in err
+    statuses = assert_consistent(warehouse)
+    assert 0 < list(statuses.values()).count("landed") < len(sources), statuses
 
 
 def failure_lines(err: str) -> list[str]:
@@ -204,8 +218,7 @@ def test_a_full_landing_folder_fails_cleanly_and_a_rerun_completes(
     disks.grow(landing, "50m")
     assert main(argv) == 0
 
-    assert warehouse_content(tmp_path / "w.duckdb") == expected[0]
-    assert landing_files(landing) == expected[1]
+    assert_equals_reference(tmp_path / "w.duckdb", landing, expected)
 
 
 def test_a_full_warehouse_disk_fails_cleanly_and_a_rerun_completes(
@@ -222,17 +235,12 @@ def test_a_full_warehouse_disk_fails_cleanly_and_a_rerun_completes(
 
     assert main(argv) == 1
 
-    err = capsys.readouterr().err
-    assert_clean_failure(err, [p.name for p in sources])
-    assert str(disk / "w.duckdb") in err
-    statuses = assert_consistent(disk / "w.duckdb")
-    assert 0 < list(statuses.values()).count("landed") < len(sources), statuses
+    assert_full_warehouse_failure(capsys.readouterr().err, sources, disk / "w.duckdb")
 
     disks.grow(disk, "200m")
     assert main(argv) == 0
 
-    assert warehouse_content(disk / "w.duckdb") == expected[0]
-    assert landing_files(tmp_path / "landing") == expected[1]
+    assert_equals_reference(disk / "w.duckdb", tmp_path / "landing", expected)
 
 
 def fill(disk: Path) -> Path:
@@ -275,8 +283,7 @@ def test_a_warehouse_disk_full_before_the_run_is_explained_and_a_rerun_completes
     filler.unlink()
     assert main(argv) == 0
 
-    assert warehouse_content(disk / "w.duckdb") == expected[0]
-    assert landing_files(tmp_path / "landing") == expected[1]
+    assert_equals_reference(disk / "w.duckdb", tmp_path / "landing", expected)
 
 
 # ---- pull ----------------------------------------------------------------------------------
@@ -319,10 +326,7 @@ def test_a_full_landing_folder_during_a_pull_fails_cleanly_and_a_rerun_completes
     serve(fake_server, sources)
     size = sources[0].stat().st_size
     argv = ["pull", *PULL_WINDOW]
-    pull_env(tmp_path / "ref" / "w.duckdb", tmp_path / "ref" / "landing")
-    assert main(argv) == 0
-    expected = warehouse_content(tmp_path / "ref" / "w.duckdb")
-    expected_landing = landing_files(tmp_path / "ref" / "landing")
+    expected = reference(tmp_path, pull_env, argv)
     landing = disks.mount(tmp_path / "landing", f"{size * 2 + size // 2}")
     pull_env(tmp_path / "w.duckdb", landing)
     capsys.readouterr()
@@ -340,8 +344,7 @@ def test_a_full_landing_folder_during_a_pull_fails_cleanly_and_a_rerun_completes
     disks.grow(landing, "50m")
     assert main(argv) == 0
 
-    assert warehouse_content(tmp_path / "w.duckdb") == expected
-    assert landing_files(landing) == expected_landing
+    assert_equals_reference(tmp_path / "w.duckdb", landing, expected)
 
 
 def test_a_full_warehouse_disk_during_a_pull_fails_cleanly_and_a_rerun_completes(
@@ -350,24 +353,16 @@ def test_a_full_warehouse_disk_during_a_pull_fails_cleanly_and_a_rerun_completes
     sources = noisy_files(tmp_path / "in", count=8, visits=400)
     serve(fake_server, sources)
     argv = ["pull", *PULL_WINDOW]
-    pull_env(tmp_path / "ref" / "w.duckdb", tmp_path / "ref" / "landing")
-    assert main(argv) == 0
-    expected = warehouse_content(tmp_path / "ref" / "w.duckdb")
-    expected_landing = landing_files(tmp_path / "ref" / "landing")
+    expected = reference(tmp_path, pull_env, argv)
     disk = disks.mount(tmp_path / "disk", "3m")
     pull_env(disk / "w.duckdb", tmp_path / "landing")
     capsys.readouterr()
 
     assert main(argv) == 1
 
-    err = capsys.readouterr().err
-    assert_clean_failure(err, [p.name for p in sources])
-    assert str(disk / "w.duckdb") in err
-    statuses = assert_consistent(disk / "w.duckdb")
-    assert 0 < list(statuses.values()).count("landed") < len(sources), statuses
+    assert_full_warehouse_failure(capsys.readouterr().err, sources, disk / "w.duckdb")
 
     disks.grow(disk, "200m")
     assert main(argv) == 0
 
-    assert warehouse_content(disk / "w.duckdb") == expected
-    assert landing_files(tmp_path / "landing") == expected_landing
+    assert_equals_reference(disk / "w.duckdb", tmp_path / "landing", expected)
