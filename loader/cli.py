@@ -11,8 +11,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loader.config import ConfigError, has_credentials, load_settings
-from loader.land import RunSummary, ingest
+from loader.config import ConfigError, Settings, has_credentials, load_settings
+from loader.land import RunSummary, ingest, load_lock
+from loader.manifest import manifest_path, write_manifest
 from loader.warehouse import Warehouse, WarehouseError
 
 log = logging.getLogger("loader")
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("status", parents=[common], help="what has been landed")
     commands.add_parser(
+        "manifest",
+        parents=[common],
+        help="rewrite LANDING_DIR/_landed_files.csv from the ledger (ingest and pull do it)",
+    )
+    commands.add_parser(
         "has-credentials",
         parents=[common],
         help="exit 0 when LivePerson credentials are configured (used by make build)",
@@ -128,6 +134,25 @@ def show_status(warehouse: Warehouse) -> int:
     return EXIT_OK
 
 
+def refresh_manifest(settings: Settings) -> int:
+    """Rewrite the landing manifest after a run (landed files count even when others failed)."""
+    if not settings.warehouse_path.exists():
+        return EXIT_OK
+    target = manifest_path(settings.landing_dir)
+    try:
+        with load_lock(settings.warehouse_path), Warehouse(settings.warehouse_path) as warehouse:
+            files = write_manifest(warehouse.con, settings.landing_dir)
+    except OSError as exc:
+        print(
+            f"Cannot write the landing manifest {target}: {exc.strerror or exc}. The landed "
+            "data is safe; free space and run `python -m loader manifest`.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    log.debug("manifest %s: %d landed files", target, files)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "has-credentials":
         return EXIT_OK if has_credentials() else EXIT_FAILED
@@ -155,11 +180,14 @@ def run(args: argparse.Namespace) -> int:
         with Warehouse(settings.warehouse_path) as warehouse:
             return show_status(warehouse)
     if args.command == "ingest":
-        return report(ingest(settings, args.paths))
+        return max(report(ingest(settings, args.paths)), refresh_manifest(settings))
     if args.command == "pull":
         from loader.pull import pull
 
-        return report(pull(settings, start=args.start, end=args.end))
+        outcome = report(pull(settings, start=args.start, end=args.end))
+        return max(outcome, refresh_manifest(settings))
+    if args.command == "manifest":
+        return refresh_manifest(settings)
     raise AssertionError(args.command)
 
 

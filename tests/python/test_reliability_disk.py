@@ -30,6 +30,7 @@ from tests.python.fake_data_access import (
     APP_SECRET,
 )
 from tests.python.gzfiles import BASE_HOUR_MS, HOUR_MS, file_name, lines, visit, write_gz
+from tests.python.landing_folder import landing_files, originals
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)"
@@ -141,14 +142,6 @@ def assert_consistent(path: Path) -> dict[str, str]:
     return statuses
 
 
-def landing_files(landing: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(landing)): p.read_bytes()
-        for p in sorted(landing.rglob("*"))
-        if p.is_file()
-    }
-
-
 def reference(tmp_path: Path, configure, argv: list[str]) -> tuple[tuple, dict]:
     """What a run that never hits a full disk produces (`configure` or `pull_env`)."""
     configure(tmp_path / "ref" / "w.duckdb", tmp_path / "ref" / "landing")
@@ -210,7 +203,7 @@ def test_a_full_landing_folder_fails_cleanly_and_a_rerun_completes(
     assert landed and failed, statuses  # the disk really filled up part-way
     assert_clean_failure(err, [p.name for p in sources], failed)
     # What is in the landing folder is whole: no temporary file, no cut-off copy.
-    kept = landing_files(landing)
+    kept = originals(landing)
     assert all(not name.endswith((".tmp", ".part", ".download")) for name in kept), kept
     by_name = {p.name: p.read_bytes() for p in sources}
     assert all(data == by_name[Path(name).name] for name, data in kept.items())
@@ -338,7 +331,7 @@ def test_a_full_landing_folder_during_a_pull_fails_cleanly_and_a_rerun_completes
     failed = [name for name, status in statuses.items() if status == "failed"]
     assert failed and "landed" in statuses.values(), statuses
     assert_clean_failure(err, [p.name for p in sources], failed)
-    kept = landing_files(landing)
+    kept = originals(landing)
     assert all(name.endswith(".gz") for name in kept), kept  # no .part or .download left
 
     disks.grow(landing, "50m")

@@ -29,6 +29,7 @@ import pytest
 from loader import pull
 from loader.cli import main
 from loader.client import DataAccessClient
+from loader.manifest import MANIFEST_NAME
 from tests.python.fake_data_access import (
     ACCESS_TOKEN,
     ACCESS_TOKEN_SECRET,
@@ -43,6 +44,7 @@ from tests.python.fake_data_access import (
     slow,
 )
 from tests.python.gzfiles import BASE_HOUR_MS, HOUR_MS, file_name, lines, visit
+from tests.python.landing_folder import landing_files
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = ["--start", str(BASE_HOUR_MS), "--end", str(BASE_HOUR_MS + 12 * HOUR_MS)]
@@ -104,10 +106,6 @@ def landed_files(path: Path) -> dict[str, int]:
         )
 
 
-def landing_folder(path: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
-
-
 # ---- SIGKILL during a pull -------------------------------------------------------------------
 
 # Four files. The third is large: over a MiB compressed (the client writes the body a MiB at a
@@ -144,7 +142,7 @@ def kill_server(tmp_path_factory) -> Iterator[tuple[FakeDataAccess, tuple, dict]
         root = tmp_path_factory.mktemp("reference")
         done = run_pull(server, root)
         assert done.returncode == 0, done.stderr
-        yield server, warehouse_content(root / "w.duckdb"), landing_folder(root / "landing")
+        yield server, warehouse_content(root / "w.duckdb"), landing_files(root / "landing")
 
 
 def kept(root: Path, name: str) -> Path:
@@ -250,7 +248,7 @@ def test_a_pull_killed_then_rerun_equals_an_uninterrupted_pull(kill_server, tmp_
 
     assert rerun.returncode == 0, rerun.stderr
     assert warehouse_content(root / "w.duckdb") == expected_warehouse
-    assert landing_folder(root / "landing") == expected_landing
+    assert landing_files(root / "landing") == expected_landing
 
 
 def test_a_second_load_while_a_pull_runs_is_told_and_stops_and_nothing_is_corrupted(
@@ -281,7 +279,7 @@ def test_a_second_load_while_a_pull_runs_is_told_and_stops_and_nothing_is_corrup
         _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert warehouse_content(tmp_path / "w.duckdb") == expected_warehouse
-    assert landing_folder(tmp_path / "landing") == expected_landing
+    assert landing_files(tmp_path / "landing") == expected_landing
 
 
 # ---- bad networks, through the command line --------------------------------------------------
@@ -331,7 +329,11 @@ def assert_nothing_half_landed(root: Path, landed: set[str]) -> None:
             "(select file_name from raw.web_session_files where landed_at is not null)"
         ).fetchone()[0]
     assert files == counts and orphans == 0
-    leftovers = [p for p in (root / "landing").rglob("*") if p.is_file() and p.suffix != ".gz"]
+    leftovers = [
+        p
+        for p in (root / "landing").rglob("*")
+        if p.is_file() and p.suffix != ".gz" and p.name != MANIFEST_NAME
+    ]
     assert leftovers == []
     assert {p.name for p in (root / "landing").rglob("*.gz")} == landed
 
@@ -404,7 +406,7 @@ def test_a_list_answer_that_is_not_json_fails_the_pull_clearly(
 
 
 @pytest.mark.parametrize("where", ["absolute", "parent", "windows"])
-def test_a_listed_name_with_a_path_stays_inside_the_landing_folder(
+def test_a_listed_name_with_a_path_stays_inside_the_landing_files(
     fake_server, cli_pull, tmp_path, where
 ):
     name = file_name(0)
@@ -420,7 +422,10 @@ def test_a_listed_name_with_a_path_stays_inside_the_landing_folder(
 
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert not outside.exists()
-    assert {p.name for p in written if p.is_relative_to(tmp_path / "landing")} == {name}
+    assert {p.name for p in written if p.is_relative_to(tmp_path / "landing")} == {
+        name,
+        MANIFEST_NAME,
+    }
     assert all(
         p.is_relative_to(tmp_path / "landing") or p.name.startswith("w.duckdb") for p in written
     ), written

@@ -1,0 +1,65 @@
+"""The landing manifest: which originals in the landing folder hold landed data.
+
+DuckDB reads the landed rows from the warehouse file; an engine that reads the landing folder
+itself (Spark, see the README) needs to know which originals count. The ledger knows, so after
+every `ingest` and `pull` the loader writes `LANDING_DIR/_landed_files.csv` from it: one row
+per file whose latest delivery landed, with its path relative to the landing folder, its
+sha256, its record count and the `landed_at` the warehouse rows carry. Files that failed
+(possibly corrupt) and replaced originals (`<name>.replaced-<sha12>`) are not in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import duckdb
+
+from loader.files import parse_file_name
+
+MANIFEST_NAME = "_landed_files.csv"
+COLUMNS = ("file_name", "landing_path", "sha256", "record_count", "landed_at")
+
+
+def manifest_path(landing_dir: Path) -> Path:
+    return landing_dir / MANIFEST_NAME
+
+
+def write_manifest(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> int:
+    """Rewrite the manifest atomically from the ledger; returns the number of files in it."""
+    # landed_at as the rows carry it (the ledger's is stamped a moment later, at commit).
+    rows = con.execute(
+        """
+        select ledger.file_name, ledger.sha256, ledger.record_count, landed.landed_at
+        from raw.web_session_files as ledger
+        join (
+            select file_name, max(landed_at) as landed_at
+            from raw.web_sessions
+            group by file_name
+        ) as landed using (file_name)
+        where ledger.status = 'landed'
+        order by ledger.file_name
+        """
+    ).fetchall()
+    target = manifest_path(landing_dir)
+    if not rows and not target.exists():
+        return 0  # nothing landed yet: no landing folder to create
+    temporary = target.with_name(target.name + ".tmp")
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with temporary.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            for name, sha256, record_count, landed_at in rows:
+                # The same place land.py keeps the original, relative and with `/`.
+                relative = parse_file_name(name).landing_path(Path()).as_posix()
+                landed = landed_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+                writer.writerow((name, relative, sha256, record_count, landed))
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return len(rows)
