@@ -35,7 +35,7 @@ AOV_SQL := select customer_segment, order_count, customer_count, \
 	from marts.mart_aov_by_membership_segment order by segment_sort_order
 
 .PHONY: help install build load sample dbt test lint format clean lock
-.PHONY: aov shell docs docs-build lineage browser bench
+.PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -108,6 +108,20 @@ format: install ## fix what the linters can fix
 
 test: install lint browser ## the whole test suite (what CI runs)
 	$(BIN)/pytest tests/python
+
+# The Spark engine (dbt-spark in-process, PySpark; needs Java 17): not in requirements.txt,
+# since only the parity check uses it.
+$(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-spark.txt
+	touch $@
+
+spark-deps: $(VENV)/.spark-installed ## install dbt-spark and PySpark (pinned) into .venv
+
+# A work folder of its own (sample, landing folder, DuckDB file, Spark warehouse and
+# metastore): the user's warehouse and landing folder are never touched.
+SPARK_PARITY_DIR ?= $(CURDIR)/target/spark-parity
+test-spark: spark-deps ## build the sample on DuckDB and on Spark and compare every table
+	$(PY) -m spark.parity --work $(SPARK_PARITY_DIR)
 
 BENCH_VISITS ?= 50000
 BENCH_DAYS ?= 30

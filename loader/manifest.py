@@ -2,7 +2,7 @@
 
 DuckDB reads the landed rows from the warehouse file; an engine that reads the landing folder
 itself (Spark, see the README) needs to know which originals count. The ledger knows, so after
-every `ingest` and `pull` the loader writes `LANDING_DIR/_landed_files.csv` from it: one row
+every `ingest` and `pull` the loader writes `LANDING_DIR/landed_files.csv` from it: one row
 per file whose latest delivery landed, with its path relative to the landing folder, its
 sha256, its record count and the `landed_at` the warehouse rows carry. Files that failed
 (possibly corrupt) and replaced originals (`<name>.replaced-<sha12>`) are not in it.
@@ -18,7 +18,8 @@ import duckdb
 
 from loader.files import parse_file_name
 
-MANIFEST_NAME = "_landed_files.csv"
+# Not `_…` or `.…`: Spark and Hadoop skip such names as hidden, even when named explicitly.
+MANIFEST_NAME = "landed_files.csv"
 COLUMNS = ("file_name", "landing_path", "sha256", "record_count", "landed_at")
 
 

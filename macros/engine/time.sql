@@ -23,6 +23,20 @@
     end") }}
 {%- endmacro %}
 
+{% macro spark__lp_to_utc_timestamp(text_expr) -%}
+    {#- Spark's timestamp is an instant shown in the session time zone, which the spark
+        target sets to UTC (profiles.yml): then a zone-less string is read as UTC, and
+        Z or an offset is converted, as on DuckDB. -#}
+    {%- set body -%}
+        case
+            when lp_t rlike '^-?[0-9]{1,16}$'
+                then timestamp_millis(cast(lp_t as bigint))
+            else cast(lp_t as timestamp)
+        end
+    {%- endset -%}
+    {{ lp_let(text_expr, 'lp_t', body) }}
+{%- endmacro %}
+
 {#
     A date from year, month and day numbers; null when any is null or the date is
     invalid.
@@ -39,4 +53,13 @@
         cast({{ month_expr }} as bigint),
         cast({{ day_expr }} as bigint)
     ))
+{%- endmacro %}
+
+{% macro spark__lp_make_date(year_expr, month_expr, day_expr) -%}
+    {#- Without ANSI mode (dbt-spark turns it off) make_date is null when invalid. -#}
+    make_date(
+        cast({{ year_expr }} as int),
+        cast({{ month_expr }} as int),
+        cast({{ day_expr }} as int)
+    )
 {%- endmacro %}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
     What happened with each engagement in each visit, as activities: `eligible` (the
     visit was assessed eligible for a campaign listing the engagement; once per visit)
@@ -5,15 +6,31 @@
     Engagements are keyed here, in one place (doc block `engagement_key`), and every
     activity carries the visit's control group for the campaign, so
     fct_campaign_engagement_daily only counts.
+    Incremental (DuckDB; doc block `incremental_downstream`): every input is about the
+    visit alone, so a run recomputes only the changed visits.
 #}
+{%- set kept = ref('stg_liveperson__web_sessions') -%}
+{%- set incremental = lp_is_incremental() -%}
 with
 
+{% if incremental -%}
+    recomputed_visits as (
+
+        {{ lp_changed_visits() }}
+
+    ),
+
+{% endif -%}
 sessions as (
 
     select
         visit_id,
-        started_at
-    from {{ ref('stg_liveperson__web_sessions') }}
+        started_at,
+        landed_at
+    from {{ kept }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -30,6 +47,9 @@ eligibility as (
         engagement_skill_name,
         engagement_visitor_behavior_ids
     from {{ ref('stg_liveperson__campaign_eligibility') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -49,6 +69,9 @@ impressions as (
         control_group_type,
         impressed_at
     from {{ ref('stg_liveperson__impressions') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -60,6 +83,9 @@ visit_campaigns as (
         control_group,
         has_achieved_goal
     from {{ ref('int_liveperson__visit_campaigns') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -168,7 +194,8 @@ activities_joined_to_visits as (
         activities_deduplicated.impression_number,
         coalesce(visit_campaigns.has_achieved_goal, false) as has_achieved_goal,
         cast(sessions.started_at as date) as visit_date,
-        activities_deduplicated.activity_at
+        activities_deduplicated.activity_at,
+        sessions.landed_at
     from activities_deduplicated
     inner join sessions
         on activities_deduplicated.visit_id = sessions.visit_id

@@ -1,18 +1,76 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
     One row per visit and campaign the visit was assessed eligible for: the visit's
     control group for the campaign and whether, after first being assessed eligible,
     the visit achieved the campaign's goal or placed an order. Shared by the
     engagement and lift marts so that both use the same control group and the same
     conversion.
+    Incremental (DuckDB; doc block `incremental_downstream`): a run recomputes the
+    changed visits, and the visits whose count of orders placed after the first
+    assessment is no longer the one held (an order deduplicated across visits may move
+    to another visit).
 #}
+{%- set kept = ref('stg_liveperson__web_sessions') -%}
+{%- set incremental = lp_is_incremental() -%}
 with
 
+orders as (
+
+    select
+        visit_id,
+        ordered_at
+    from {{ ref('int_liveperson__orders_deduplicated') }}
+
+),
+
+{% if incremental -%}
+    held_order_counts as (
+
+        -- The held rows whose order count the current orders would change: only rows
+        -- with orders before or now need a look. (The time condition is counted, not
+        -- joined on, so that the join stays a hash join.)
+        select held.visit_id
+        from {{ this }} as held
+        left join orders
+            on held.visit_id = orders.visit_id
+        where held.order_count > 0 or orders.visit_id is not null
+        group by held.visit_id, held.campaign_id, held.order_count
+        having
+            count(
+                case
+                    when
+                        orders.visit_id is not null
+                        and (
+                            held.first_assessed_at <= orders.ordered_at
+                            or held.first_assessed_at is null
+                            or orders.ordered_at is null
+                        )
+                        then 1
+                end
+            )
+            <> held.order_count
+
+    ),
+
+    recomputed_visits as (
+
+        {{ lp_changed_visits() }}
+        union
+        select visit_id from held_order_counts
+
+    ),
+
+{% endif -%}
 sessions as (
 
     select
         visit_id,
-        started_at
-    from {{ ref('stg_liveperson__web_sessions') }}
+        started_at,
+        landed_at
+    from {{ kept }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -28,6 +86,9 @@ eligibility as (
         control_group_type,
         assessed_at
     from {{ ref('stg_liveperson__campaign_eligibility') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -38,15 +99,9 @@ goals_achieved as (
         campaign_goal_id,
         achieved_at
     from {{ ref('stg_liveperson__goals_achieved') }}
-
-),
-
-orders as (
-
-    select
-        visit_id,
-        ordered_at
-    from {{ ref('int_liveperson__orders_deduplicated') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -138,7 +193,8 @@ conversions_joined as (
             as has_achieved_goal,
         coalesce(orders_counted.order_count, 0) > 0 as has_ordered,
         cast(sessions.started_at as date) as visit_date,
-        first_assessments.first_assessed_at
+        first_assessments.first_assessed_at,
+        sessions.landed_at
     from first_assessments
     inner join sessions
         on first_assessments.visit_id = sessions.visit_id

@@ -1,17 +1,78 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
     Identity resolution, one row per visit: the customer identified in the visit
     itself, else the one identified in the visitor's latest earlier visit that had one
     (rule and reasons in the doc block `visit_customer_rule`).
+    Incremental (DuckDB; doc block `incremental_downstream`): a run recomputes every
+    visit of the visitors with a changed visit (a visit's identity depends on the
+    visitor's earlier visits), and the visits whose customer's membership tier changed.
 #}
+{%- set kept = ref('stg_liveperson__web_sessions') -%}
+{%- set incremental = lp_is_incremental() -%}
 with
 
+memberships as (
+
+    select
+        customer_id,
+        membership_tier
+    from {{ ref('int_customer_memberships') }}
+
+),
+
+{% if incremental -%}
+    changed_visits as (
+
+        -- lp_changed_visits() compares with the visits staging keeps.
+        {{ lp_changed_visits() }}
+
+    ),
+
+    changed_visitors as (
+
+        -- As held here and as kept now: a visit landed again may name another visitor.
+        select kept.visitor_id
+        from {{ kept }} as kept
+        where kept.visit_id in (select changed_visits.visit_id from changed_visits)
+        union
+        select held.visitor_id
+        from {{ this }} as held
+        where held.visit_id in (select changed_visits.visit_id from changed_visits)
+
+    ),
+
+    recomputed_visitors as (
+
+        select changed_visitors.visitor_id from changed_visitors
+        union
+        -- The membership list is a snapshot: a tier changed, added or removed
+        -- changes the segment of the visits resolved to that customer.
+        select held.visitor_id
+        from {{ this }} as held
+        left join memberships
+            on held.customer_id = memberships.customer_id
+        where
+            held.customer_id is not null
+            and held.membership_tier is distinct from memberships.membership_tier
+
+    ),
+
+{% endif -%}
 sessions as (
 
     select
         visit_id,
         visitor_id,
-        started_at
-    from {{ ref('stg_liveperson__web_sessions') }}
+        started_at,
+        landed_at
+    from {{ kept }} as kept
+    {% if incremental -%}
+        where exists (
+            select 1
+            from recomputed_visitors
+            where recomputed_visitors.visitor_id is not distinct from kept.visitor_id
+        )
+    {%- endif %}
 
 ),
 
@@ -23,15 +84,9 @@ customer_info as (
         customer_id,
         reported_at
     from {{ ref('stg_liveperson__customer_info') }}
-
-),
-
-memberships as (
-
-    select
-        customer_id,
-        membership_tier
-    from {{ ref('int_customer_memberships') }}
+    {% if incremental -%}
+        where visit_id in (select sessions.visit_id from sessions)
+    {%- endif %}
 
 ),
 
@@ -43,7 +98,7 @@ identifications as (
         trim(customer_id) as customer_id,
         reported_at
     from customer_info
-    where trim(customer_id) != ''
+    where trim(customer_id) <> ''
 
 ),
 
@@ -78,7 +133,8 @@ sessions_joined_to_identifications as (
         identifications_ranked_in_visit.customer_id as visit_customer_id,
         coalesce(customer_counts_per_visit.identified_customer_count, 0)
             as identified_customer_count,
-        sessions.started_at
+        sessions.started_at,
+        sessions.landed_at
     from sessions
     left join identifications_ranked_in_visit
         on
@@ -93,14 +149,14 @@ earlier_identifications_carried_forward as (
 
     select
         *,
-        last_value(visit_customer_id ignore nulls) over (
+        {{ lp_last_value_ignoring_nulls('visit_customer_id') }} over (
             partition by visitor_id
             order by started_at, visit_id
             rows between unbounded preceding and 1 preceding
         ) as earlier_customer_id,
-        last_value(
-            case when visit_customer_id is not null then visit_id end ignore nulls
-        ) over (
+        {{ lp_last_value_ignoring_nulls(
+            'case when visit_customer_id is not null then visit_id end'
+        ) }} over (
             partition by visitor_id
             order by started_at, visit_id
             rows between unbounded preceding and 1 preceding
@@ -125,7 +181,8 @@ customers_resolved as (
             else 'anonymous'
         end as identity_source,
         identified_customer_count,
-        started_at
+        started_at,
+        landed_at
     from earlier_identifications_carried_forward
 
 ),
@@ -145,7 +202,8 @@ customers_joined_to_memberships as (
             else memberships.membership_tier
         end as customer_segment,
         customers_resolved.identified_customer_count,
-        customers_resolved.started_at
+        customers_resolved.started_at,
+        customers_resolved.landed_at
     from customers_resolved
     left join memberships
         on customers_resolved.customer_id = memberships.customer_id

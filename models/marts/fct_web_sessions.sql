@@ -1,13 +1,113 @@
+-- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{#
+    Incremental (DuckDB; doc block `incremental_downstream`): a run recomputes every
+    visit of the visitors with a changed visit (identity is carried from visit to
+    visit), the visits whose customer's membership tier changed, and the visits whose
+    orders changed (an order deduplicated across visits may move to another visit).
+#}
+{%- set kept = ref('stg_liveperson__web_sessions') -%}
+{%- set incremental = lp_is_incremental() -%}
 with
 
+memberships as (
+
+    -- Used on incremental runs only: a changed tier recomputes its customer's visits.
+    select
+        customer_id,
+        membership_tier
+    from {{ ref('int_customer_memberships') }}
+
+),
+
+orders as (
+
+    select
+        visit_id,
+        order_total
+    from {{ ref('fct_orders') }}
+
+),
+
+orders_counted as (
+
+    select
+        visit_id,
+        count(*) as order_count,
+        sum(order_total) as revenue
+    from orders
+    group by visit_id
+
+),
+
+{% if incremental -%}
+    changed_visits as (
+
+        -- lp_changed_visits() compares with the visits staging keeps.
+        {{ lp_changed_visits() }}
+
+    ),
+
+    changed_visitors as (
+
+        -- As held here and as kept now: a visit landed again may name another visitor.
+        select kept.visitor_id
+        from {{ kept }} as kept
+        where kept.visit_id in (select changed_visits.visit_id from changed_visits)
+        union
+        select held.visitor_id
+        from {{ this }} as held
+        where held.visit_id in (select changed_visits.visit_id from changed_visits)
+
+    ),
+
+    recomputed_visits as (
+
+        select kept.visit_id
+        from {{ kept }} as kept
+        where
+            exists (
+                select 1
+                from changed_visitors
+                where changed_visitors.visitor_id is not distinct from kept.visitor_id
+            )
+        union
+        -- A customer's tier changed, or the customer joined or left the list.
+        select held.visit_id
+        from {{ this }} as held
+        left join memberships
+            on held.customer_id = memberships.customer_id
+        where
+            held.customer_id is not null
+            and held.customer_segment
+            <> coalesce(memberships.membership_tier, 'identified non-member')
+        union
+        -- Orders or revenue no longer the ones held (visits with orders, held or now).
+        select held.visit_id
+        from {{ this }} as held
+        left join orders_counted
+            on held.visit_id = orders_counted.visit_id
+        where
+            (held.order_count > 0 or orders_counted.visit_id is not null)
+            and (
+                held.order_count <> coalesce(orders_counted.order_count, 0)
+                or held.revenue <> coalesce(orders_counted.revenue, 0)
+            )
+
+    ),
+
+{% endif -%}
 sessions as (
 
     select
         visit_id,
         visitor_id,
         started_at,
-        ended_at
-    from {{ ref('stg_liveperson__web_sessions') }}
+        ended_at,
+        landed_at
+    from {{ kept }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -19,6 +119,9 @@ visit_customers as (
         identity_source,
         customer_segment
     from {{ ref('int_liveperson__visit_customers') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -30,6 +133,9 @@ page_views as (
         page_url,
         referrer_url
     from {{ ref('stg_liveperson__page_views') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -42,6 +148,9 @@ session_info as (
         site_control_group,
         search_engine
     from {{ ref('stg_liveperson__session_info') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -54,6 +163,9 @@ geo as (
         state,
         city
     from {{ ref('stg_liveperson__geo') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -63,6 +175,9 @@ visit_campaigns as (
         visit_id,
         campaign_id
     from {{ ref('int_liveperson__visit_campaigns') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -72,6 +187,9 @@ impressions as (
         visit_id,
         impression_type
     from {{ ref('stg_liveperson__impressions') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -79,15 +197,9 @@ goals_achieved as (
 
     select visit_id
     from {{ ref('stg_liveperson__goals_achieved') }}
-
-),
-
-orders as (
-
-    select
-        visit_id,
-        order_total
-    from {{ ref('fct_orders') }}
+    {% if incremental -%}
+        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
+    {%- endif %}
 
 ),
 
@@ -154,17 +266,6 @@ goals_counted as (
 
 ),
 
-orders_counted as (
-
-    select
-        visit_id,
-        count(*) as order_count,
-        sum(order_total) as revenue
-    from orders
-    group by visit_id
-
-),
-
 sessions_joined as (
 
     select
@@ -200,7 +301,8 @@ sessions_joined as (
         sessions.ended_at is null as is_open,
         cast(sessions.started_at as date) as started_date,
         sessions.started_at,
-        sessions.ended_at
+        sessions.ended_at,
+        sessions.landed_at
     from sessions
     left join visit_customers
         on sessions.visit_id = visit_customers.visit_id

@@ -64,7 +64,7 @@ orders_aggregated as (
         count(distinct customer_id) as customer_count,
         count(distinct visitor_id) as visitor_count,
         sum(order_total) as revenue,
-        percentile_cont(0.5) within group (order by order_total) as median_order_total
+        {{ lp_money_median('order_total') }} as median_order_total
     from orders
     group by customer_segment
 

@@ -1,15 +1,21 @@
-"""Incremental staging gives the same warehouse as a full refresh.
+"""Incremental builds give the same warehouse as a full refresh.
 
 A sample of a few days is landed and built from scratch; then one more hour is landed, with
 an old visit landed again in a new file (changed) and an old file landed again with changed
 content (one visit dropped, another changed, so the loader replaces its rows), and the
-warehouse is built incrementally. A copy of that warehouse is then rebuilt with
+warehouse is built incrementally. The same hour also brings what only the models downstream
+of staging see: an old, anonymous visit landed again with a customer id (the visitor's later,
+unchanged visits now carry it forward), a new later visit of another visitor that identifies
+them, an old visit landed again with a copy of another visit's order reported earlier (the
+order moves to it, so the other, unchanged visit loses it), and a membership list with one
+tier changed and one member removed. A copy of that warehouse is then rebuilt with
 `--full-refresh`: every staging, intermediate and mart table must hold exactly the same rows
 in both (compared with EXCEPT ALL both ways, so duplicates count).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
@@ -124,6 +130,193 @@ def _next_hour(root: Path, sample: Path) -> list[Path]:
     return [*files, relanded, replaced]
 
 
+def _bodies(record: dict) -> list[dict]:
+    bodies = record["recordCollection"]
+    return bodies["array"] if isinstance(bodies, dict) else bodies
+
+
+def _is_wrapped(line: str) -> bool:
+    """Whether the record and its bodies are union-wrapped (the form the edits below use)."""
+    record = json.loads(line)
+    return isinstance(record["recordCollection"], dict) and all(
+        len(body["body"]) == 1 and next(iter(body["body"])).startswith("com.liveperson.")
+        for body in _bodies(record)
+    )
+
+
+def _attribute(line: str, short_name: str) -> dict:
+    """The first engagement attribute of a (wrapped) record with that member name."""
+    for body in _bodies(json.loads(line)):
+        payload = next(iter(body["body"].values()))
+        items = (payload.get("engagementAttributes") or {}).get("array") or []
+        for item in items:
+            if next(iter(item["data"])).endswith(f".{short_name}"):
+                return item
+    raise AssertionError(f"no {short_name} attribute in {line[:200]}")
+
+
+def _with_attribute(line: str, item: dict) -> str:
+    """The record with one more engagement-attributes body holding `item`."""
+    record = json.loads(line)
+    bodies = _bodies(record)
+    header = next(iter(bodies[0]["body"].values()))["header"]
+    bodies.append(
+        {
+            "body": {
+                "com.liveperson.dataaccess.WebSessionEngAttrsData": {
+                    "header": header,
+                    "engagementAttributes": {"array": [item]},
+                }
+            }
+        }
+    )
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _customer_info(template: dict, customer_id: str, timestamp_ms: int) -> dict:
+    item = json.loads(json.dumps(template))
+    item["timestamp"] = {"long": timestamp_ms}
+    next(iter(item["data"].values()))["customerId"] = {"string": customer_id}
+    return item
+
+
+def _ms(moment: datetime) -> int:
+    """Epoch milliseconds of a DuckDB timestamp (naive, UTC)."""
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def _line(sample: Path, file_name: str, line_number: int) -> str:
+    return _read(sample / file_name)[line_number - 1]
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _memberships(project: Path) -> list[dict[str, str]]:
+    with (project / "seeds" / "customer_memberships.csv").open(newline="") as rows:
+        return list(csv.DictReader(rows))
+
+
+def _downstream_changes(root: Path, sample: Path, warehouse: Path, avoid: str) -> dict:
+    """Files and a membership list for what the models after staging must notice; what
+    each change is expected to do. `avoid` is the file the test replaces."""
+    start_ms = int(END.timestamp() * 1000)
+    members = _memberships(root / "project")
+    visits = _rows(
+        warehouse,
+        "select sessions.visit_id, sessions.visitor_id, sessions.source_file_name, "
+        "sessions.source_line_number, customers.customer_id, sessions.started_at "
+        "from staging.stg_liveperson__web_sessions as sessions "
+        "inner join intermediate.int_liveperson__visit_customers as customers "
+        "on sessions.visit_id = customers.visit_id "
+        f"where sessions.source_file_name <> '{avoid}' "
+        "order by sessions.visitor_id, sessions.started_at, sessions.visit_id",
+    )
+    lines = {visit[0]: _line(sample, visit[2], visit[3]) for visit in visits}
+    wrapped = {visit_id for visit_id, line in lines.items() if _is_wrapped(line)}
+    by_visitor: dict[str, list[tuple]] = {}
+    for visit in visits:
+        by_visitor.setdefault(visit[1], []).append(visit)
+    template = next(
+        _attribute(lines[v], "CustomerInfo")
+        for v in sorted(wrapped)
+        if '"customerId":{"string"' in lines[v].replace(" ", "")
+    )
+    used: set[str] = set()
+
+    # An order reported in one visit, with the order counted after a campaign assessment.
+    order_id, order_visit = next(
+        order
+        for order in _rows(
+            warehouse,
+            "select orders.order_id, orders.visit_id from marts.fct_orders as orders "
+            "inner join intermediate.int_liveperson__visit_campaigns as campaigns "
+            "on orders.visit_id = campaigns.visit_id and campaigns.order_count > 0 "
+            "where orders.report_count = 1 and orders.winning_report_source = "
+            "'purchase_attribute' order by orders.order_id",
+        )
+        if order[1] in wrapped
+    )
+    purchase = json.loads(json.dumps(_attribute(lines[order_visit], "Purchase")))
+    purchase["timestamp"] = {"long": purchase["timestamp"]["long"] - 60_000}
+    order_visitor = next(visit[1] for visit in visits if visit[0] == order_visit)
+    thief = next(visit[0] for visit in visits if visit[0] in wrapped and visit[1] != order_visitor)
+    used.update({order_visit, thief})
+
+    # An anonymous visitor with two or more visits: its first visit gets a customer id.
+    anonymous = next(
+        rows
+        for rows in by_visitor.values()
+        if len(rows) >= 2
+        and all(row[4] is None for row in rows)
+        and rows[0][0] in wrapped
+        and not used & {row[0] for row in rows}
+    )
+    used.update(row[0] for row in anonymous)
+    carried = members[0]
+    identified_first = _with_attribute(
+        lines[anonymous[0][0]],
+        _customer_info(template, carried["customer_id"], _ms(anonymous[0][5])),
+    )
+
+    # Another visitor: a new visit after the sample's end identifies them.
+    later_rows = next(
+        rows
+        for rows in by_visitor.values()
+        if rows[-1][0] in wrapped and not used & {row[0] for row in rows}
+    )
+    used.update(row[0] for row in later_rows)
+    later_customer = members[1]
+    new_visit_id = "zz-later-visit-" + later_rows[-1][0]
+    later = json.loads(lines[later_rows[-1][0]].replace(later_rows[-1][0], new_visit_id))
+    meta = next(iter(later["metaData"].values()))
+    meta["startTime"] = {"long": start_ms + 600_000}
+    meta["endTime"] = {"long": start_ms + 900_000}
+    later_line = _with_attribute(
+        json.dumps(later, separators=(",", ":")),
+        _customer_info(template, later_customer["customer_id"], start_ms + 601_000),
+    )
+
+    # Membership list: a member with visits changes tier, another with visits leaves it.
+    seen = {
+        row[0]
+        for row in _rows(
+            warehouse,
+            "select distinct customer_id from marts.fct_web_sessions where customer_id is not null",
+        )
+    }
+    on_list = [m for m in members[2:] if m["customer_id"] in seen]
+    retiered, removed = on_list[0], on_list[1]
+    new_tier = "premium" if retiered["membership_tier"] != "premium" else "standard"
+    kept_members = []
+    for member in members:
+        if member["customer_id"] == removed["customer_id"]:
+            continue
+        if member["customer_id"] == retiered["customer_id"]:
+            member = {**member, "membership_tier": new_tier}
+        kept_members.append(member)
+    with (root / "project" / "seeds" / "customer_memberships.csv").open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(members[0]))
+        writer.writeheader()
+        writer.writerows(kept_members)
+
+    path = root / "next-hour" / f"WebSession.{start_ms}.{start_ms + 3_600_000}.part-00098-0.gz"
+    _write(path, [_with_attribute(lines[thief], purchase), identified_first, later_line])
+    return {
+        "path": path,
+        "order": (order_id, order_visit, thief),
+        "carried": (anonymous[-1][0], carried["customer_id"], carried["membership_tier"]),
+        "later": (later_rows[-1][1], later_customer["customer_id"]),
+        "retiered": (retiered["customer_id"], new_tier),
+        "removed": removed["customer_id"],
+    }
+
+
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
@@ -170,6 +363,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
 
     new_files = _next_hour(tmp_path, sample)
     replaced_name = new_files[-1].name
+    changes = _downstream_changes(tmp_path, sample, incremental, replaced_name)
     landings = "select count(*) from staging.base_liveperson__landed_records where visit_id = ({})"
     dropped = (
         "select visit_id from staging.base_liveperson__landed_records "
@@ -180,7 +374,7 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     assert _value(incremental, landings.format(dropped)) == 1, (
         "the dropped visit must have no other landing"
     )
-    _ingest(tmp_path, *new_files)
+    _ingest(tmp_path, *new_files, changes["path"])
     replaced = "select count(*) from raw.web_session_files where replaced_count > 0"
     assert _value(incremental, replaced) == 1
     _dbt(tmp_path, "incremental")
@@ -188,6 +382,28 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     # The visit dropped from the replaced file, in no other file, is gone.
     kept = "select count(*) from staging.stg_liveperson__web_sessions where visit_id = ?"
     assert _value(incremental, kept, dropped_id) == 0
+    # Each change did what it was made for (else the comparison below proves little).
+    order_id, order_visit, thief = changes["order"]
+    order_visit_sql = "select visit_id from marts.fct_orders where order_id = ?"
+    assert _value(incremental, order_visit_sql, order_id) == thief
+    orders_of = "select order_count from marts.fct_web_sessions where visit_id = ?"
+    assert _value(incremental, orders_of, order_visit) == 0
+    carried_visit, carried_customer, carried_tier = changes["carried"]
+    assert _rows(
+        incremental,
+        "select customer_id, identity_source, customer_segment from marts.fct_web_sessions "
+        f"where visit_id = '{carried_visit}'",
+    ) == [(carried_customer, "earlier_visit", carried_tier)]
+    later_visitor, later_customer = changes["later"]
+    dim_customer = "select customer_id from marts.dim_visitors where visitor_id = ?"
+    assert _value(incremental, dim_customer, later_visitor) == later_customer
+    retiered, new_tier = changes["retiered"]
+    segments = (
+        "select distinct customer_segment from marts.fct_web_sessions where customer_id = '{}'"
+    )
+    assert _rows(incremental, segments.format(retiered)) == [(new_tier,)]
+    assert _rows(incremental, segments.format(changes["removed"])) == [("identified non-member",)]
+
     full = tmp_path / "full.duckdb"
     shutil.copy(incremental, full)
     _dbt(tmp_path, "full", "--full-refresh", *UNTESTED)

@@ -14,7 +14,7 @@ from tests.python.gzfiles import file_name, write_visits
 
 
 def manifest(env: Path) -> dict[str, dict[str, str]]:
-    with (env / "landing" / "_landed_files.csv").open(newline="", encoding="utf-8") as handle:
+    with (env / "landing" / "landed_files.csv").open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == COLUMNS
         return {row["file_name"]: row for row in reader}
@@ -95,24 +95,24 @@ def test_a_redelivery_points_at_the_new_content_only(env):
 def test_the_manifest_command_rewrites_it_from_the_ledger(env):
     write_visits(env / "in", file_name(0), ["a"])
     assert main(["ingest", str(env / "in")]) == 0
-    written = (env / "landing" / "_landed_files.csv").read_bytes()
-    (env / "landing" / "_landed_files.csv").unlink()
+    written = (env / "landing" / "landed_files.csv").read_bytes()
+    (env / "landing" / "landed_files.csv").unlink()
 
     assert main(["manifest"]) == 0
 
-    assert (env / "landing" / "_landed_files.csv").read_bytes() == written
+    assert (env / "landing" / "landed_files.csv").read_bytes() == written
 
 
 def test_a_manifest_that_cannot_be_written_fails_the_run_but_keeps_the_landed_data(env, capsys):
     write_visits(env / "in", file_name(0), ["a"])
     # A directory where the temporary file must go: the write fails like a full disk would.
-    (env / "landing" / "_landed_files.csv.tmp").mkdir(parents=True)
+    (env / "landing" / "landed_files.csv.tmp").mkdir(parents=True)
 
     assert main(["ingest", str(env / "in")]) == 1
 
     err = capsys.readouterr().err
-    assert "Cannot write the landing manifest" in err and "_landed_files.csv" in err
+    assert "Cannot write the landing manifest" in err and "landed_files.csv" in err
     assert "1 landed" in err
-    assert not (env / "landing" / "_landed_files.csv").exists()
+    assert not (env / "landing" / "landed_files.csv").exists()
     with duckdb.connect(str(env / "w.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.web_sessions").fetchall() == [(1,)]

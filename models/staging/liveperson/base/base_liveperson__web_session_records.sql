@@ -24,10 +24,34 @@ source as (
 
 ),
 
-deduplicated as (
+ranked as (
 
     -- The latest landing of a visit wins. A record without a visit id cannot be matched
     -- to another, so each is kept (for unrecognized_records) rather than collapsed.
+    -- A filter on the rank, not `qualify`: Spark has no qualify.
+    select
+        visit_id,
+        visitor_id,
+        context_id,
+        data_type,
+        meta_data,
+        file_name,
+        line_number,
+        landed_at,
+        unidentified_record,
+        row_number() over (
+            partition by
+                visit_id,
+                case when visit_id is null then file_name end,
+                case when visit_id is null then line_number end
+            order by landed_at desc, file_name desc, line_number desc
+        ) as landing_rank
+    from source
+
+),
+
+deduplicated as (
+
     select
         visit_id,
         visitor_id,
@@ -38,14 +62,8 @@ deduplicated as (
         line_number,
         landed_at,
         unidentified_record
-    from source
-    qualify row_number() over (
-        partition by
-            visit_id,
-            case when visit_id is null then file_name end,
-            case when visit_id is null then line_number end
-        order by landed_at desc, file_name desc, line_number desc
-    ) = 1
+    from ranked
+    where landing_rank = 1
 
 )
 

@@ -1,0 +1,40 @@
+{# Engine-specific aggregate and window functions. #}
+
+{#
+    The last non-null value of `expr` in the window frame (null when there is none):
+    `last_value(... ignore nulls)`, whose syntax differs by engine. Followed by the
+    caller's `over (...)`.
+#}
+{% macro lp_last_value_ignoring_nulls(expr) -%}
+    {{ return(adapter.dispatch('lp_last_value_ignoring_nulls', 'liveperson_warehouse')(
+        expr
+    )) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_last_value_ignoring_nulls(expr) -%}
+    last_value({{ expr }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__lp_last_value_ignoring_nulls(expr) -%}
+    last_value({{ expr }}, true)
+{%- endmacro %}
+
+{#
+    The median of a money column (lp_money_type), interpolated between the two middle
+    values. DuckDB computes it in the column's decimal type; Spark's percentile_cont
+    computes a double, cast back to the money type so both round alike (58.895, not
+    58.894999...).
+#}
+{% macro lp_money_median(expr) -%}
+    {{ return(adapter.dispatch('lp_money_median', 'liveperson_warehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_money_median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__lp_money_median(expr) -%}
+    cast(
+        percentile_cont(0.5) within group (order by {{ expr }}) as {{ lp_money_type() }}
+    )
+{%- endmacro %}

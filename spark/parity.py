@@ -1,0 +1,509 @@
+"""Parity check: the same dbt project on DuckDB and on Spark gives the same tables.
+
+`make test-spark` runs `python -m spark.parity`. In a fresh work folder (never the user's
+warehouse or landing folder) it:
+
+1. writes the built-in sample and lands it with the loader, plus three files that exercise
+   the raw layer: a re-delivery of one file's visits under another name, with blank lines
+   (the later landing must win on both engines, and line numbers must agree), a changed
+   re-delivery of another file (its older original stays in the folder as
+   `<name>.replaced-<sha>`) and a corrupt gzip that fails to land (its original stays too);
+2. runs `dbt build` on DuckDB (target `duckdb`) and on Spark (target `spark`: in-process
+   PySpark, reading raw from the landing folder; see macros/raw_relations.sql);
+3. reads every model and seed, and raw.web_sessions, from both engines, normalises values
+   (numbers to 6 decimal places, timestamps to microseconds, lists and structs element by
+   element; null and empty stay different) and compares them as multisets of rows: marts row
+   for row, the other layers by row count and checksum, listing differing rows when any;
+4. lands a pretty-printed file (which DuckDB accepts and Spark cannot split into records)
+   in a separate folder and checks that the Spark build fails naming it.
+
+It prints one line per table and exits 1 on any difference or failed build. PySpark is
+imported only for step 3, so the comparison functions are testable without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Context, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_WORK = REPO / "target" / "spark-parity"
+# Small but with every record type, goal and attribute member (loader.sample's counts).
+DEFAULT_VISITS = 400
+DEFAULT_DAYS = 2
+DEFAULT_SEED = 42
+# Numbers compare at this many decimal places: doubles summed in another order (and
+# Spark's double median against DuckDB's decimal one) differ only beyond it.
+DECIMAL_PLACES = 6
+SHOWN_ROWS = 5
+# Layers compared row for row in the report; the others by count and checksum.
+ROW_FOR_ROW_SCHEMAS = {"marts"}
+
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
+_CONTEXT = Context(prec=60)
+
+
+# --- comparison (no Spark needed) -------------------------------------------------------
+
+
+def normalise(value: Any) -> Any:
+    """One engine-independent, hashable, orderable form of a value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | Decimal | float):
+        return ("n", _number(value))
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = _naive_utc(value)
+        return ("t", value.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    if isinstance(value, date):
+        return ("d", value.isoformat())
+    if isinstance(value, timedelta):
+        return ("i", value.total_seconds())
+    if isinstance(value, bytes | bytearray):
+        return ("x", bytes(value).hex())
+    if hasattr(value, "asDict"):  # a Spark Row (struct)
+        value = value.asDict()
+    if isinstance(value, dict):
+        return ("m", tuple(sorted((str(key), normalise(item)) for key, item in value.items())))
+    if isinstance(value, list | tuple):
+        return ("l", tuple(normalise(item) for item in value))
+    return ("?", repr(value))
+
+
+def _naive_utc(value: datetime) -> datetime:
+    offset = value.utcoffset() or timedelta(0)
+    return (value - offset).replace(tzinfo=None)
+
+
+def _number(value: int | Decimal | float) -> str:
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return repr(value)
+        value = Decimal(repr(value))
+    try:
+        rounded = Decimal(value).quantize(_QUANTUM, context=_CONTEXT)
+    except InvalidOperation:
+        return str(value)
+    # -0 and 0 are the same number; normalize() drops trailing zeros (1.50 == 1.5).
+    return str(rounded.normalize(context=_CONTEXT) + 0)
+
+
+def normalise_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[tuple]:
+    del columns  # rows are already in the compared column order
+    return [tuple(normalise(value) for value in row) for row in rows]
+
+
+def checksum(rows: Iterable[tuple]) -> str:
+    digest = hashlib.sha256()
+    for line in sorted(repr(row) for row in rows):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class TableResult:
+    name: str
+    row_for_row: bool
+    duckdb_rows: int = 0
+    spark_rows: int = 0
+    duckdb_checksum: str = ""
+    spark_checksum: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        mode = "rows" if self.row_for_row else "checksum"
+        if self.ok:
+            return (
+                f"  same  {self.name:<58} {self.duckdb_rows:>7} rows  {mode} {self.duckdb_checksum}"
+            )
+        return (
+            f"  DIFF  {self.name:<58} duckdb {self.duckdb_rows} rows {self.duckdb_checksum}, "
+            f"spark {self.spark_rows} rows {self.spark_checksum}"
+        )
+
+
+def compare_table(
+    name: str,
+    duckdb_columns: Sequence[str],
+    duckdb_rows: Iterable[Sequence[Any]],
+    spark_columns: Sequence[str],
+    spark_rows: Iterable[Sequence[Any]],
+    row_for_row: bool = True,
+) -> TableResult:
+    """Compare one table from both engines; columns match by (case-insensitive) name."""
+    result = TableResult(name, row_for_row)
+    duck_names = [column.lower() for column in duckdb_columns]
+    spark_names = [column.lower() for column in spark_columns]
+    if sorted(duck_names) != sorted(spark_names):
+        only_duck = sorted(set(duck_names) - set(spark_names))
+        only_spark = sorted(set(spark_names) - set(duck_names))
+        result.problems.append(f"columns differ: only DuckDB {only_duck}, only Spark {only_spark}")
+        return result
+    order = [spark_names.index(column) for column in duck_names]
+    duck = normalise_rows(duck_names, duckdb_rows)
+    spark = normalise_rows(duck_names, ([row[i] for i in order] for row in spark_rows))
+    result.duckdb_rows, result.spark_rows = len(duck), len(spark)
+    result.duckdb_checksum, result.spark_checksum = checksum(duck), checksum(spark)
+    if result.duckdb_checksum == result.spark_checksum and Counter(duck) == Counter(spark):
+        return result
+    only_duck_rows = list((Counter(duck) - Counter(spark)).elements())
+    only_spark_rows = list((Counter(spark) - Counter(duck)).elements())
+    result.problems.append(
+        f"{len(only_duck_rows)} rows only on DuckDB, {len(only_spark_rows)} rows only on Spark"
+    )
+    for label, rows in (("duckdb", only_duck_rows), ("spark", only_spark_rows)):
+        for row in sorted(rows, key=repr)[:SHOWN_ROWS]:
+            shown = {column: _shown(value) for column, value in zip(duck_names, row, strict=True)}
+            result.problems.append(f"only {label}: {json.dumps(shown, default=str)[:600]}")
+    return result
+
+
+def _shown(value: Any) -> Any:
+    """A normalised value as plain JSON-able data, for the report."""
+    if value is None:
+        return None
+    kind, inner = value
+    if kind == "l":
+        return [_shown(item) for item in inner]
+    if kind == "m":
+        return {key: _shown(item) for key, item in inner}
+    return inner
+
+
+# --- building (loader, dbt) ---------------------------------------------------------------
+
+
+def _run(command: Sequence[str | Path], env: dict[str, str], log: Path) -> None:
+    started = time.monotonic()
+    with log.open("w", encoding="utf-8") as handle:
+        result = subprocess.run(  # noqa: S603 - the project's own commands
+            [str(part) for part in command],
+            cwd=REPO,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    print(
+        f"  {' '.join(str(part) for part in command[1:4])} ... "
+        f"exit {result.returncode} in {time.monotonic() - started:.0f}s (log: {log})"
+    )
+    if result.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+        raise BuildFailed(f"{command[1:3]} failed (exit {result.returncode}):\n" + "\n".join(tail))
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def _environment(work: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The sample is landed, never pulled: no credentials reach the loader or dbt.
+        if not key.startswith("LP_")
+    }
+    env.update(
+        DBT_PROFILES_DIR=str(REPO),
+        WAREHOUSE_PATH=str(work / "warehouse.duckdb"),
+        LANDING_DIR=str(work / "landing"),
+        SPARK_WORK_DIR=str(work / "spark"),
+        TZ="UTC",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def _edge_case_files(sample: Path, extra: Path) -> None:
+    """Files that exercise the raw layer (see the module docstring)."""
+    files = sorted(sample.glob("WebSession.*.gz"))
+    first, second, third = files[0], files[1], files[2]
+    extra.mkdir(parents=True)
+    # The first file's visits again, under the next part number of the same hour: a
+    # re-delivery that must win (landed later), with blank lines that are not records.
+    lines = gzip.decompress(first.read_bytes()).decode("utf-8").splitlines()
+    redelivered = "\n\n".join(lines[:2]) + "\n   \n" + "\n".join(lines[2:]) + "\n\n"
+    name = first.name.replace("part-00000-0", "part-00009-0")
+    (extra / "redelivered" / name).parent.mkdir(parents=True)
+    (extra / "redelivered" / name).write_bytes(gzip.compress(redelivered.encode(), mtime=0))
+    # The second file again with its last visit dropped: it replaces the first delivery.
+    lines = gzip.decompress(second.read_bytes()).decode("utf-8").splitlines()
+    (extra / "replaced").mkdir()
+    (extra / "replaced" / second.name).write_bytes(
+        gzip.compress(("\n".join(lines[:-1]) + "\n").encode(), mtime=0)
+    )
+    # A truncated gzip under a new name: it fails to land, its original stays.
+    data = third.read_bytes()
+    (extra / "corrupt").mkdir()
+    name = third.name.replace("part-00000-0", "part-00008-0")
+    (extra / "corrupt" / name).write_bytes(data[: len(data) // 2])
+
+
+def build(work: Path, visits: int, days: int, seed: int) -> None:
+    if work.exists():
+        shutil.rmtree(work)
+    (work / "logs").mkdir(parents=True)
+    env = _environment(work)
+    python = sys.executable
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    logs = work / "logs"
+    print(f"Building the sample ({visits} visits over {days} days) in {work}")
+    _run(
+        [
+            python,
+            "-m",
+            "loader",
+            "sample",
+            "--out",
+            work / "sample",
+            "--visits",
+            str(visits),
+            "--days",
+            str(days),
+            "--seed",
+            str(seed),
+        ],
+        env,
+        logs / "sample.log",
+    )
+    _run([python, "-m", "loader", "ingest", work / "sample"], env, logs / "ingest.log")
+    _edge_case_files(work / "sample", work / "extra")
+    _run(
+        [python, "-m", "loader", "ingest", work / "extra" / "redelivered"],
+        env,
+        logs / "ingest-redelivered.log",
+    )
+    _run(
+        [python, "-m", "loader", "ingest", work / "extra" / "replaced"],
+        env,
+        logs / "ingest-replaced.log",
+    )
+    try:
+        _run(
+            [python, "-m", "loader", "ingest", work / "extra" / "corrupt"],
+            env,
+            logs / "ingest-corrupt.log",
+        )
+    except BuildFailed:
+        pass  # expected: the file is corrupt
+    else:
+        raise BuildFailed("the corrupt gzip landed; the parity check's edge case is wrong")
+    common = ["build", "--no-use-colors"]
+    _run(
+        [
+            dbt,
+            *common,
+            "--target",
+            "duckdb",
+            "--target-path",
+            work / "target-duckdb",
+            "--log-path",
+            logs,
+        ],
+        env,
+        logs / "dbt-duckdb.log",
+    )
+    # Unit tests run on Spark too, except those whose fixtures are DuckDB literals.
+    spark_args = ["--exclude", "tag:duckdb_only"]
+    _run(
+        [
+            dbt,
+            *common,
+            "--target",
+            "spark",
+            "--target-path",
+            work / "target-spark",
+            "--log-path",
+            logs,
+            *spark_args,
+        ],
+        env,
+        logs / "dbt-spark.log",
+    )
+
+
+def check_unsplittable_file_fails(work: Path) -> str | None:
+    """A landed file that is not one record per line (a pretty-printed document: DuckDB lands
+    it, Spark cannot split it) must fail the Spark build naming the file, not give wrong rows.
+    Returns the problem, or None when it fails as it should."""
+    root = work / "pretty-printed"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "logs").mkdir(parents=True)
+    env = _environment(root)  # its own warehouse, landing folder and Spark metastore
+    source = sorted((work / "sample").glob("WebSession.*.gz"))[0]
+    records = gzip.decompress(source.read_bytes()).decode("utf-8").splitlines()[:2]
+    pretty = "".join(json.dumps(json.loads(record), indent=2) + "\n" for record in records)
+    (root / "in").mkdir()
+    (root / "in" / source.name).write_bytes(gzip.compress(pretty.encode(), mtime=0))
+    python, dbt = sys.executable, str(Path(sys.executable).with_name("dbt"))
+    _run([python, "-m", "loader", "ingest", root / "in"], env, root / "logs" / "ingest.log")
+    log = root / "logs" / "dbt-spark.log"
+    try:
+        _run(
+            [
+                dbt,
+                "run",
+                "--no-use-colors",
+                "--target",
+                "spark",
+                "--select",
+                "base_liveperson__landed_records",
+                "--target-path",
+                root / "target",
+                "--log-path",
+                root / "logs",
+            ],
+            env,
+            log,
+        )
+    except BuildFailed:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if source.name in text and "newline-delimited files only" in text:
+            print("  a pretty-printed file fails the Spark build, named: ok")
+            return None
+        return f"the Spark build failed without naming the pretty-printed file (log: {log})"
+    return f"Spark built a pretty-printed file's lines as records (log: {log})"
+
+
+# --- reading both engines -------------------------------------------------------------
+
+
+def relations(work: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every model and seed the DuckDB build made, and raw.web_sessions."""
+    manifest = json.loads((work / "target-duckdb" / "manifest.json").read_text())
+    found = {
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+        and node["config"].get("materialized") != "ephemeral"
+    }
+    return [("raw", "web_sessions"), *sorted(found)]
+
+
+def spark_session(work: Path):  # pragma: no cover - needs Java and PySpark
+    from pyspark.sql import SparkSession
+
+    spark_dir = work / "spark"
+    return (
+        SparkSession.builder.master("local[2]")
+        .appName("liveperson-parity")
+        .enableHiveSupport()
+        .config("spark.ui.enabled", "false")
+        .config("spark.log.level", "ERROR")
+        .config("spark.sql.warehouse.dir", str(spark_dir / "warehouse"))
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true",
+        )
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir / 'derby'}")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def compare(work: Path) -> list[TableResult]:  # pragma: no cover - needs Java and PySpark
+    import duckdb
+
+    os.environ["TZ"] = "UTC"  # PySpark returns timestamps in the process's local time
+    time.tzset()
+    spark = spark_session(work)
+    spark.sparkContext.setLogLevel("ERROR")
+    # The view over the landing folder reads the same files the loader landed.
+    results = []
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        for schema, table in relations(work):
+            name = f"{schema}.{table}"
+            duck = con.execute(f'select * from "{schema}"."{table}"')
+            duck_columns = [column[0] for column in duck.description]
+            duck_rows = duck.fetchall()
+            if not spark.catalog.tableExists(name):
+                missing = TableResult(name, schema in ROW_FOR_ROW_SCHEMAS)
+                missing.problems.append("missing on Spark (did its model fail?)")
+                results.append(missing)
+                continue
+            frame = spark.table(name)
+            spark_rows = [tuple(row) for row in frame.collect()]
+            results.append(
+                compare_table(
+                    name,
+                    duck_columns,
+                    duck_rows,
+                    frame.columns,
+                    spark_rows,
+                    row_for_row=schema in ROW_FOR_ROW_SCHEMAS,
+                )
+            )
+    spark.stop()
+    return results
+
+
+def report(results: Sequence[TableResult]) -> int:
+    print(f"\nDuckDB vs Spark, {len(results)} tables:")
+    for result in results:
+        print(result.line())
+        for problem in result.problems:
+            print(f"        {problem}")
+    different = [result.name for result in results if not result.ok]
+    if different:
+        print(f"\nFAILED: {len(different)} of {len(results)} tables differ: {', '.join(different)}")
+        return 1
+    print(f"\nOK: all {len(results)} tables are the same on DuckDB and Spark.")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - the make target
+    parser = argparse.ArgumentParser(prog="python -m spark.parity", description=__doc__)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--visits", type=int, default=DEFAULT_VISITS)
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--compare-only", action="store_true", help="compare the builds already in --work"
+    )
+    args = parser.parse_args(argv)
+    work = args.work.resolve()
+    started = time.monotonic()
+    try:
+        if not args.compare_only:
+            build(work, args.visits, args.days, args.seed)
+    except BuildFailed as exc:
+        print(f"\nFAILED: {exc}")
+        return 1
+    status = report(compare(work))
+    if not args.compare_only:
+        problem = check_unsplittable_file_fails(work)
+        if problem:
+            print(f"FAILED: {problem}")
+            status = 1
+    print(f"({time.monotonic() - started:.0f}s)")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
