@@ -10,6 +10,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,10 +21,13 @@ from loader.config import Settings
 from loader.files import FileName, FileNameError, parse_file_name
 from loader.warehouse import (
     Incoming,
+    LandingError,
     LandResult,
     Warehouse,
     WarehouseError,
     WarehouseWriteError,
+    check_first,
+    check_gzip,
     fingerprint,
 )
 
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 # Files landed per transaction: one commit (a WAL sync) per file dominated small files.
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 1024 * 1024
+FIRST_BATCH_FILES = 8
 
 
 @dataclass
@@ -146,6 +151,56 @@ def progress(items: list, unit: str, description: str) -> tqdm:
     return tqdm(total=len(items), unit=unit, desc=description, disable=None, leave=False)
 
 
+def decide(
+    settings: Settings,
+    path: Path,
+    name: FileName,
+    existing: dict | None,
+    *,
+    source: str,
+    source_uri: str | None,
+) -> Incoming | LandResult | str:
+    """The first, quick step of landing a file: hash it and compare with its ledger row.
+
+    Returns what to keep and land (`Incoming`, whose `path` is where the original goes), the
+    result when the same content is already landed and kept, or an error message when the
+    file cannot be read.
+    """
+    target = name.landing_path(settings.landing_dir)
+    incoming = Incoming(target, name, source, source_uri)
+    if path.resolve() == target.resolve():
+        return incoming
+    try:
+        seen = fingerprint(path)
+    except OSError as exc:
+        return f"{path}: cannot read: {exc}"
+    # While the ledger says `landed`, the kept original is the landed version; after a failed
+    # re-delivery it is the failed one, and good content must be put back.
+    if (
+        existing is not None
+        and existing["status"] == "landed"
+        and existing["sha256"] == seen.sha256
+        and target.exists()
+    ):
+        return LandResult(name.name, "skipped", existing["record_count"] or 0)
+    return replace(incoming, seen=seen)
+
+
+def keep(settings: Settings, path: Path, incoming: Incoming) -> str | None:
+    """Keep the original of `path` at `incoming.path`; an error message if it cannot be."""
+    if path.resolve() == incoming.path.resolve():
+        return None
+    try:
+        keep_original(path, incoming.path, incoming.seen.sha256 if incoming.seen else None)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return (
+            f"{incoming.name.name}: cannot keep the original in the landing folder "
+            f"{settings.landing_dir}: {reason}"
+        )
+    return None
+
+
 def prepare(
     warehouse: Warehouse,
     settings: Settings,
@@ -160,47 +215,41 @@ def prepare(
     Returns what to land, or the result when there is nothing to land: the same content is
     already landed (no copy made), or the file cannot be read.
     """
-    target = name.landing_path(settings.landing_dir)
-    incoming = Incoming(target, name, source, source_uri)
-    if path.resolve() == target.resolve():
-        return incoming
-    try:
-        seen = fingerprint(path)
-    except OSError as exc:
-        return warehouse.record_failure(incoming, f"{path}: cannot read: {exc}")
-    existing = warehouse.ledger_row(name.name)
-    # While the ledger says `landed`, the kept original is the landed version; after a failed
-    # re-delivery it is the failed one, and good content must be put back.
-    if (
-        existing is not None
-        and existing["status"] == "landed"
-        and existing["sha256"] == seen.sha256
-        and target.exists()
-    ):
-        return LandResult(name.name, "skipped", existing["record_count"] or 0)
-    incoming = replace(incoming, seen=seen)
-    try:
-        keep_original(path, target, seen.sha256)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return warehouse.record_failure(
-            incoming,
-            f"{name.name}: cannot keep the original in the landing folder "
-            f"{settings.landing_dir}: {reason}",
-        )
-    return incoming
+    decided = decide(
+        settings,
+        path,
+        name,
+        warehouse.ledger_row(name.name),
+        source=source,
+        source_uri=source_uri,
+    )
+    if isinstance(decided, str):
+        incoming = Incoming(name.landing_path(settings.landing_dir), name, source, source_uri)
+        return warehouse.record_failure(incoming, decided)
+    if isinstance(decided, LandResult):
+        return decided
+    problem = keep(settings, path, decided)
+    if problem is not None:
+        return warehouse.record_failure(decided, problem)
+    return decided
 
 
 def batches(files: list[Path]) -> Iterator[list[Path]]:
-    """Groups of files landed in one transaction: bounded, and no name twice in a group."""
+    """Groups of files landed in one transaction: bounded, and no name twice in a group.
+
+    The first groups are smaller (FIRST_BATCH_FILES, then doubling): the first group's files
+    are checked before any landing starts, and later ones while the one before lands.
+    """
     batch: list[Path] = []
     names: set[str] = set()
     size = 0
+    limit = min(FIRST_BATCH_FILES, BATCH_FILES)
     for path in files:
         name = path.name
-        if batch and (len(batch) >= BATCH_FILES or size >= BATCH_BYTES or name in names):
+        if batch and (len(batch) >= limit or size >= BATCH_BYTES or name in names):
             yield batch
             batch, names, size = [], set(), 0
+            limit = min(limit * 2, BATCH_FILES)
         batch.append(path)
         names.add(name)
         size += path.stat().st_size
@@ -208,8 +257,50 @@ def batches(files: list[Path]) -> Iterator[list[Path]]:
         yield batch
 
 
+@dataclass
+class Staged:
+    """A batch on its way: decided on the main thread, kept and checked in the background."""
+
+    results: list[LandResult]  # known at once: skipped, or unreadable
+    checked: Future[list[Incoming | tuple[Incoming, str]]]  # checked, or with its problem
+    names: set[str]
+    size: int
+
+
+def keep_and_check(
+    settings: Settings, work: list[tuple[Path, Incoming]]
+) -> list[Incoming | tuple[Incoming, str]]:
+    """Background work for a batch: keep each original, then check its whole gzip stream.
+
+    Runs while DuckDB lands the previous batch, so the other core does the checking, and a
+    bad file (truncated, corrupt, a bomb) is known before DuckDB reads a byte of it.
+    """
+    done: list[Incoming | tuple[Incoming, str]] = []
+    for path, incoming in work:
+        problem = keep(settings, path, incoming)
+        if problem is None and not check_first(incoming):
+            done.append(incoming)  # checked while DuckDB reads it
+            continue
+        if problem is None:
+            try:
+                size = check_gzip(incoming.path, settings.max_uncompressed_bytes)
+            except LandingError as exc:
+                problem = str(exc)
+            except OSError as exc:
+                problem = f"{incoming.name.name}: cannot read: {exc}"
+            else:
+                done.append(replace(incoming, verified=size))
+                continue
+        done.append((incoming, problem))
+    return done
+
+
 def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
-    """Land local gzip files (a download, the sample), with the same guarantees as `pull`."""
+    """Land local gzip files (a download, the sample), with the same guarantees as `pull`.
+
+    Batches overlap: while DuckDB lands one batch (main thread), the next one's originals
+    are kept and their gzip streams checked (a worker thread).
+    """
     summary = RunSummary()
     files = collect_local_files(paths)
     if not files:
@@ -219,35 +310,80 @@ def ingest(settings: Settings, paths: list[Path]) -> RunSummary:
         load_lock(settings.warehouse_path),
         Warehouse(settings.warehouse_path) as warehouse,
         progress(files, "file", "landing") as bar,
+        # Exits first: no copy is left running once the run (or its lock) ends.
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep") as worker,
     ):
-        for group in batches(files):
-            to_land: list[Incoming] = []
-            for path in group:
-                try:
-                    name = parse_file_name(path.name)
-                except FileNameError as exc:
-                    summary.errors.append(f"{path}: {exc}")
-                    continue
-                try:
-                    prepared = prepare(
-                        warehouse, settings, path, name, source="ingest", source_uri=path.as_uri()
-                    )
-                except WarehouseWriteError as exc:
-                    summary.errors.append(str(exc))
-                    return summary
-                if isinstance(prepared, LandResult):
-                    summary.add(prepared)
-                else:
-                    to_land.append(prepared)
-            try:
-                landed = warehouse.land_batch(to_land, settings.max_uncompressed_bytes)
-            except WarehouseWriteError as exc:
-                # The warehouse's disk is full: every further file would fail the same way.
-                summary.errors.append(str(exc))
-                return summary
-            for result in landed:
-                summary.add(result)
-            for result in summary.results[-len(group) :]:
-                log.debug("%s: %s (%d visits)", result.file_name, result.status, result.records)
-            bar.update(len(group))
+        staged: Staged | None = None
+        try:
+            for group in batches(files):
+                named: list[tuple[Path, FileName]] = []
+                for path in group:
+                    try:
+                        named.append((path, parse_file_name(path.name)))
+                    except FileNameError as exc:
+                        summary.errors.append(f"{path}: {exc}")
+                if staged is not None and staged.names & {name.name for _, name in named}:
+                    # The same name in two batches: the first lands before the second is kept.
+                    finish(warehouse, settings, staged, summary, bar)
+                    staged = None
+                following = stage(warehouse, settings, named, worker, len(group))
+                if staged is not None:
+                    finish(warehouse, settings, staged, summary, bar)
+                staged = following
+            if staged is not None:
+                finish(warehouse, settings, staged, summary, bar)
+        except WarehouseWriteError as exc:
+            # The warehouse's disk is full: every further file would fail the same way.
+            summary.errors.append(str(exc))
     return summary
+
+
+def stage(
+    warehouse: Warehouse,
+    settings: Settings,
+    named: list[tuple[Path, FileName]],
+    worker: ThreadPoolExecutor,
+    size: int,
+) -> Staged:
+    """Decide what to do with each file of a batch, and start keeping and checking them."""
+    ledger = warehouse.ledger_rows([name.name for _, name in named])
+    results: list[LandResult] = []
+    work: list[tuple[Path, Incoming]] = []
+    for path, name in named:
+        decided = decide(
+            settings,
+            path,
+            name,
+            ledger.get(name.name),
+            source="ingest",
+            source_uri=path.as_uri(),
+        )
+        if isinstance(decided, Incoming):
+            work.append((path, decided))
+        elif isinstance(decided, str):
+            incoming = Incoming(
+                name.landing_path(settings.landing_dir), name, "ingest", path.as_uri()
+            )
+            results.append(warehouse.record_failure(incoming, decided))
+        else:
+            results.append(decided)
+    checked = worker.submit(keep_and_check, settings, work)
+    return Staged(results, checked, {name.name for _, name in named}, size)
+
+
+def finish(
+    warehouse: Warehouse, settings: Settings, staged: Staged, summary: RunSummary, bar: tqdm
+) -> None:
+    """Land a staged batch once its originals are kept and checked."""
+    for result in staged.results:
+        summary.add(result)
+    to_land: list[Incoming] = []
+    for outcome in staged.checked.result():
+        if isinstance(outcome, Incoming):
+            to_land.append(outcome)
+        else:
+            summary.add(warehouse.record_failure(*outcome))
+    for result in warehouse.land_batch(to_land, settings.max_uncompressed_bytes):
+        summary.add(result)
+        log.debug("%s: %s (%d visits)", result.file_name, result.status, result.records)
+    bar.update(staged.size)
