@@ -64,6 +64,24 @@
     where kept.landed_at is null or kept.landed_at <> held.landed_at
 {%- endmacro %}
 
+{% macro lp_changed_visitors() -%}
+    {#- The visitors of the visits lp_changed_visits() lists, as this model holds them and
+        as stg_liveperson__web_sessions keeps them now (a visit landed again may name
+        another visitor): what the models whose rows depend on a visitor's other visits
+        (identity carried from visit to visit) recompute. -#}
+    with changed_visits as (
+        {{ lp_changed_visits() }}
+    )
+
+    select kept.visitor_id
+    from {{ ref('stg_liveperson__web_sessions') }} as kept
+    where kept.visit_id in (select changed_visits.visit_id from changed_visits)
+    union
+    select held.visitor_id
+    from {{ this }} as held
+    where held.visit_id in (select changed_visits.visit_id from changed_visits)
+{%- endmacro %}
+
 {% macro lp_only_changed_visits(visit_id='visit_id') -%}
     {#- A where-clause condition: true on a full build, on an incremental run only for
         the visits lp_changed_visits() lists. -#}

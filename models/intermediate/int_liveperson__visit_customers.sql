@@ -21,23 +21,9 @@ memberships as (
 ),
 
 {% if incremental -%}
-    changed_visits as (
-
-        -- lp_changed_visits() compares with the visits staging keeps.
-        {{ lp_changed_visits() }}
-
-    ),
-
     changed_visitors as (
 
-        -- As held here and as kept now: a visit landed again may name another visitor.
-        select kept.visitor_id
-        from {{ kept }} as kept
-        where kept.visit_id in (select changed_visits.visit_id from changed_visits)
-        union
-        select held.visitor_id
-        from {{ this }} as held
-        where held.visit_id in (select changed_visits.visit_id from changed_visits)
+        {{ lp_changed_visitors() }}
 
     ),
 
