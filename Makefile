@@ -34,7 +34,7 @@ AOV_SQL := select customer_segment, order_count, customer_count, \
 	round(100 * share_of_revenue, 1) as revenue_pct \
 	from marts.mart_aov_by_membership_segment order by segment_sort_order
 
-.PHONY: help install build load sample dbt test lint format clean lock
+.PHONY: help install build load sample dbt hourly test lint format clean lock
 .PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark
 
 help: ## show this help
@@ -66,6 +66,12 @@ load: install ## pull from LivePerson when credentials are set, else land the sa
 # Through loader.dbt_runner: a warehouse held open elsewhere gets one sentence, not a traceback.
 dbt: install ## run dbt build (seeds, models, tests) on the warehouse
 	$(PY) -m loader.dbt_runner build
+
+# A scheduled run (cron, hourly): new files, then the incremental build with its data tests.
+# Unit tests check the code, not the data: `make dbt` and `make test` run them.
+hourly: install ## pull new files, then dbt build without unit tests (for cron)
+	$(PY) -m loader pull
+	$(PY) -m loader.dbt_runner build --exclude-resource-type unit_test
 
 build: load dbt ## everything: install, land data, dbt build, print the AOV by segment
 	@$(MAKE) --no-print-directory aov
