@@ -131,8 +131,9 @@ test-spark: spark-deps ## build the sample on DuckDB and on Spark and compare ev
 
 BENCH_VISITS ?= 50000
 BENCH_DAYS ?= 30
-bench: install ## benchmark landing and dbt (BENCH_VISITS=50000 over BENCH_DAYS=30)
-	$(PY) bench/run.py --visits $(BENCH_VISITS) --days $(BENCH_DAYS)
+BENCH_ARGS ?=
+bench: install ## benchmark landing and dbt (BENCH_VISITS=50000 over BENCH_DAYS=30; BENCH_ARGS=--skip-dlt)
+	$(PY) bench/run.py --visits $(BENCH_VISITS) --days $(BENCH_DAYS) $(BENCH_ARGS)
 
 clean: ## remove the warehouse, dbt outputs and the sample (landed originals are kept)
 	rm -rf $(WAREHOUSE_PATH) $(WAREHOUSE_PATH).wal target logs $(SAMPLE_DIR)
