@@ -1,4 +1,4 @@
-"""`python -m loader pull|ingest|sample|status`: the loader's command line.
+"""`python -m loader pull|ingest|sample|status|manifest`: the loader's command line.
 
 Exit status: 0 all good, 1 something failed (summary on stderr), 2 bad configuration or usage.
 """
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "manifest",
         parents=[common],
-        help="rewrite LANDING_DIR/_landed_files.csv from the ledger (ingest and pull do it)",
+        help="rewrite LANDING_DIR/landed_files.csv from the ledger (ingest and pull do it)",
     )
     commands.add_parser(
         "has-credentials",

@@ -32,7 +32,9 @@ def write_manifest(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> int:
     # landed_at as the rows carry it (the ledger's is stamped a moment later, at commit).
     rows = con.execute(
         """
-        select ledger.file_name, ledger.sha256, ledger.record_count, landed.landed_at
+        select
+            ledger.file_name, ledger.sha256, ledger.record_count, ledger.size_bytes,
+            landed.landed_at
         from raw.web_session_files as ledger
         join (
             select file_name, max(landed_at) as landed_at
@@ -52,15 +54,29 @@ def write_manifest(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> int:
         with temporary.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(COLUMNS)
-            for name, sha256, record_count, landed_at in rows:
+            listed = 0
+            for name, sha256, record_count, size_bytes, landed_at in rows:
                 # The same place land.py keeps the original, relative and with `/`.
                 relative = parse_file_name(name).landing_path(Path()).as_posix()
+                if _other_content_kept(landing_dir / relative, size_bytes):
+                    continue
                 landed = landed_at.strftime("%Y-%m-%d %H:%M:%S.%f")
                 writer.writerow((name, relative, sha256, record_count, landed))
+                listed += 1
             handle.flush()
             os.fsync(handle.fileno())
         temporary.replace(target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return len(rows)
+    return listed
+
+
+def _other_content_kept(path: Path, size_bytes: int | None) -> bool:
+    """The original at `path` is not the landed one: a re-delivery kept before it landed (an
+    interrupted run; the next run lands it). Sizes only, to stay cheap at every run; a missing
+    original stays listed, so an engine reading the folder fails on it rather than skip it."""
+    try:
+        return size_bytes is not None and path.stat().st_size != size_bytes
+    except FileNotFoundError:
+        return False

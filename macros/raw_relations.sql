@@ -106,7 +106,8 @@
 
     -- A file whose lines are not its landed records (a pretty-printed document, which
     -- DuckDB lands but Spark cannot split into records; or an original changed since it
-    -- landed) fails the query, naming the file, rather than giving wrong rows.
+    -- landed) fails the query, naming the file, rather than giving wrong rows; so does a
+    -- listed file with no line read at all (missing, unreadable or skipped as corrupt).
     select
         file_name,
         row_number() over (
@@ -123,6 +124,18 @@
         end as record,
         landed_at
     from landed
+    union all
+    select
+        manifest.file_name,
+        cast(null as int) as line_number,
+        cast(raise_error(concat(
+            'landed file ', manifest.file_name, ' (', manifest.landing_path,
+            ' in the landing folder) could not be read: missing, unreadable or corrupt'
+        )) as string) as record,
+        cast(null as timestamp) as landed_at
+    from raw.landed_files_manifest as manifest
+    left anti join records
+        on manifest.landing_path = records.landing_path
 {%- endmacro %}
 
 {% macro lp_spark_web_session_files_view() -%}

@@ -14,8 +14,9 @@ warehouse or landing folder) it:
    (numbers to 6 decimal places, timestamps to microseconds, lists and structs element by
    element; null and empty stay different) and compares them as multisets of rows: marts row
    for row, the other layers by row count and checksum, listing differing rows when any;
-4. lands a pretty-printed file (which DuckDB accepts and Spark cannot split into records)
-   in a separate folder and checks that the Spark build fails naming it.
+4. in separate folders, lands a pretty-printed file (which DuckDB accepts and Spark cannot
+   split into records), and a file whose original is then deleted, and checks that each
+   fails the Spark build naming the file.
 
 It prints one line per table and exits 1 on any difference or failed build. PySpark is
 imported only for step 3, so the comparison functions are testable without it.
@@ -347,21 +348,29 @@ def build(work: Path, visits: int, days: int, seed: int) -> None:
     )
 
 
-def check_unsplittable_file_fails(work: Path) -> str | None:
-    """A landed file that is not one record per line (a pretty-printed document: DuckDB lands
-    it, Spark cannot split it) must fail the Spark build naming the file, not give wrong rows.
-    Returns the problem, or None when it fails as it should."""
-    root = work / "pretty-printed"
+def check_spark_refuses(work: Path, case: str) -> str | None:
+    """A landed file Spark cannot read as its landed records must fail the Spark build naming
+    the file, not give wrong or missing rows. `case`: "pretty-printed" (a document over many
+    lines: DuckDB lands it, Spark cannot split it into records) or "missing" (a listed
+    original gone from the landing folder). Returns the problem, or None when it fails as it
+    should."""
+    root = work / f"refuses-{case}"
     shutil.rmtree(root, ignore_errors=True)
     (root / "logs").mkdir(parents=True)
     env = _environment(root)  # its own warehouse, landing folder and Spark metastore
     source = sorted((work / "sample").glob("WebSession.*.gz"))[0]
     records = gzip.decompress(source.read_bytes()).decode("utf-8").splitlines()[:2]
-    pretty = "".join(json.dumps(json.loads(record), indent=2) + "\n" for record in records)
+    indent = 2 if case == "pretty-printed" else None
+    text = "".join(json.dumps(json.loads(record), indent=indent) + "\n" for record in records)
     (root / "in").mkdir()
-    (root / "in" / source.name).write_bytes(gzip.compress(pretty.encode(), mtime=0))
+    (root / "in" / source.name).write_bytes(gzip.compress(text.encode(), mtime=0))
     python, dbt = sys.executable, str(Path(sys.executable).with_name("dbt"))
     _run([python, "-m", "loader", "ingest", root / "in"], env, root / "logs" / "ingest.log")
+    expected = "newline-delimited files only"
+    if case == "missing":
+        (kept,) = (root / "landing").rglob(source.name)
+        kept.unlink()
+        expected = "could not be read"
     log = root / "logs" / "dbt-spark.log"
     try:
         _run(
@@ -382,12 +391,12 @@ def check_unsplittable_file_fails(work: Path) -> str | None:
             log,
         )
     except BuildFailed:
-        text = log.read_text(encoding="utf-8", errors="replace")
-        if source.name in text and "newline-delimited files only" in text:
-            print("  a pretty-printed file fails the Spark build, named: ok")
+        logged = log.read_text(encoding="utf-8", errors="replace")
+        if source.name in logged and expected in logged:
+            print(f"  a {case} landed file fails the Spark build, named: ok")
             return None
-        return f"the Spark build failed without naming the pretty-printed file (log: {log})"
-    return f"Spark built a pretty-printed file's lines as records (log: {log})"
+        return f"the Spark build failed without naming the {case} file (log: {log})"
+    return f"Spark built without failing on a {case} landed file (log: {log})"
 
 
 # --- reading both engines -------------------------------------------------------------
@@ -497,10 +506,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - the ma
         return 1
     status = report(compare(work))
     if not args.compare_only:
-        problem = check_unsplittable_file_fails(work)
-        if problem:
-            print(f"FAILED: {problem}")
-            status = 1
+        for case in ("pretty-printed", "missing"):
+            problem = check_spark_refuses(work, case)
+            if problem:
+                print(f"FAILED: {problem}")
+                status = 1
     print(f"({time.monotonic() - started:.0f}s)")
     return status
 

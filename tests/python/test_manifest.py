@@ -77,6 +77,18 @@ def test_a_failed_redelivery_is_left_out_until_good_content_returns(env):
     assert sorted(manifest(env)) == [name]
 
 
+def test_a_redelivery_kept_but_not_yet_landed_is_left_out(env):
+    # An interrupted run can leave a re-delivered original in place before its rows land.
+    name = file_name(0)
+    assert main(["ingest", str(write_visits(env / "in", name, ["a"]))]) == 0
+    (kept,) = (env / "landing").rglob(name)
+    kept.write_bytes(write_visits(env / "next", name, ["a", "b"]).read_bytes())
+
+    assert main(["manifest"]) == 0
+
+    assert manifest(env) == {}
+
+
 def test_a_redelivery_points_at_the_new_content_only(env):
     name = file_name(0)
     assert main(["ingest", str(write_visits(env / "v1", name, ["a"]))]) == 0

@@ -406,7 +406,7 @@ def test_a_list_answer_that_is_not_json_fails_the_pull_clearly(
 
 
 @pytest.mark.parametrize("where", ["absolute", "parent", "windows"])
-def test_a_listed_name_with_a_path_stays_inside_the_landing_files(
+def test_a_listed_name_with_a_path_stays_inside_the_landing_folder(
     fake_server, cli_pull, tmp_path, where
 ):
     name = file_name(0)

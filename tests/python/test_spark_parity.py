@@ -25,7 +25,7 @@ def spark_rows() -> list[list]:
     return [
         ["gold", "o-1", 19.99, datetime(2026, 11, 1, 13, 0, 5, 468000), [1, 2]],
         [None, "o-2", Decimal("5"), datetime(2026, 11, 1, 14, 0), []],
-        # 0.1 as a double summed in another order; a timestamp with its zone.
+        # 0.1 as a double summed in another order.
         ["premium", "o-3", 0.1 + 1e-12, None, None],
     ]
 
