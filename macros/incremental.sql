@@ -65,10 +65,10 @@
 {%- endmacro %}
 
 {% macro lp_changed_visitors() -%}
-    {#- The visitors of the visits lp_changed_visits() lists, as this model holds them and
-        as stg_liveperson__web_sessions keeps them now (a visit landed again may name
-        another visitor): what the models whose rows depend on a visitor's other visits
-        (identity carried from visit to visit) recompute. -#}
+    {#- The visitors of the visits lp_changed_visits() lists, as this model holds
+        them and as stg_liveperson__web_sessions keeps them now (a visit landed again
+        may name another visitor): what the models whose rows depend on a visitor's
+        other visits (identity carried from visit to visit) recompute. -#}
     with changed_visits as (
         {{ lp_changed_visits() }}
     )

@@ -105,9 +105,9 @@
     )
 
     -- A file whose lines are not its landed records (a pretty-printed document, which
-    -- DuckDB lands but Spark cannot split into records; or an original changed since it
-    -- landed) fails the query, naming the file, rather than giving wrong rows; so does a
-    -- listed file with no line read at all (missing, unreadable or skipped as corrupt).
+    -- DuckDB lands but Spark cannot split into records; or an original changed since
+    -- it landed) fails the query, naming the file, rather than giving wrong rows; so
+    -- does a listed file with no line read at all (missing, unreadable or corrupt).
     select
         file_name,
         row_number() over (
