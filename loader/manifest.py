@@ -29,21 +29,10 @@ def manifest_path(landing_dir: Path) -> Path:
 
 def write_manifest(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> int:
     """Rewrite the manifest atomically from the ledger; returns the number of files in it."""
-    # landed_at as the rows carry it (the ledger's is stamped a moment later, at commit).
+    # The ledger's landed_at is the one its file's rows carry (one stamp per transaction).
     rows = con.execute(
-        """
-        select
-            ledger.file_name, ledger.sha256, ledger.record_count, ledger.size_bytes,
-            landed.landed_at
-        from raw.web_session_files as ledger
-        join (
-            select file_name, max(landed_at) as landed_at
-            from raw.web_sessions
-            group by file_name
-        ) as landed using (file_name)
-        where ledger.status = 'landed'
-        order by ledger.file_name
-        """
+        "select file_name, sha256, record_count, size_bytes, landed_at "
+        "from raw.web_session_files where status = 'landed' order by file_name"
     ).fetchall()
     target = manifest_path(landing_dir)
     if not rows and not target.exists():

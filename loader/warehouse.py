@@ -452,20 +452,26 @@ class Warehouse:
     ) -> dict[int, LandResult]:
         results: dict[int, LandResult] = {}
         ledger_rows: list[list] = []
+        # One stamp per transaction, on the rows and on their ledger rows alike.
+        landed_at = utc_now()
         self.con.execute("begin transaction")
         try:
             for group in _statement_groups(pending):
                 if len(group) == 1:
                     _index, item, existing = group[0]
                     replacing = existing is not None and existing["landed_at"] is not None
-                    counts = {item.name.name: self._insert(item, max_uncompressed, replacing)}
+                    counts = {
+                        item.name.name: self._insert(item, max_uncompressed, replacing, landed_at)
+                    }
                 else:
-                    counts = self._insert_files(group)
+                    counts = self._insert_files(group, landed_at)
                 for index, item, existing in group:
                     replacing = existing is not None and existing["landed_at"] is not None
                     records, uncompressed = counts[item.name.name]
                     ledger_rows.append(
-                        self._ledger_values(item, existing, records, uncompressed, replacing)
+                        self._ledger_values(
+                            item, existing, records, uncompressed, replacing, landed_at
+                        )
                     )
                     status = "replaced" if replacing else "landed"
                     results[index] = LandResult(item.name.name, status, records, uncompressed)
@@ -499,8 +505,8 @@ class Warehouse:
         records: int,
         uncompressed: int,
         replacing: bool,
+        landed_at: datetime,
     ) -> list:
-        now = utc_now()
         return [
             item.name.name,
             _naive(item.name.scope_start),
@@ -511,8 +517,8 @@ class Warehouse:
             uncompressed,
             item.seen.sha256,
             records,
-            now,
-            now,
+            landed_at,
+            landed_at,
             (existing["replaced_count"] + 1) if replacing else 0,
         ]
 
@@ -525,7 +531,9 @@ class Warehouse:
             [value for row in rows for value in row],
         )
 
-    def _insert(self, item: Incoming, max_uncompressed: int, replacing: bool) -> tuple[int, int]:
+    def _insert(
+        self, item: Incoming, max_uncompressed: int, replacing: bool, landed_at: datetime
+    ) -> tuple[int, int]:
         """Inside the open transaction, put one file's rows in place (or raise LandingError).
 
         Unless the caller checked the gzip stream already (`item.verified`), it is checked on
@@ -557,7 +565,7 @@ class Warehouse:
             if replacing:
                 self.con.execute("delete from raw.web_sessions where file_name = ?", [name])
             (records,) = self.con.execute(
-                INSERT_FILE, [name, utc_now(), str(local_path), name]
+                INSERT_FILE, [name, landed_at, str(local_path), name]
             ).fetchone()
         except duckdb.Error as exc:
             stop.set()
@@ -578,7 +586,7 @@ class Warehouse:
         return records, int(outcome["bytes"])  # type: ignore[arg-type]
 
     def _insert_files(
-        self, group: list[tuple[int, Incoming, dict | None]]
+        self, group: list[tuple[int, Incoming, dict | None]], landed_at: datetime
     ) -> dict[str, tuple[int, int]]:
         """Inside the open transaction, put several checked files' rows in place with one
         statement (one plan instead of one per file: planning cost more than reading a small
@@ -591,7 +599,6 @@ class Warehouse:
             for _, item, existing in group
             if existing is not None and existing["landed_at"] is not None
         ]
-        landed_at = utc_now()
         try:
             if replaced:
                 self.con.execute(

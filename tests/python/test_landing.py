@@ -212,11 +212,11 @@ def test_a_crash_between_insert_and_commit_leaves_nothing_and_a_rerun_completes(
         import os, signal
         from pathlib import Path
         from loader.files import parse_file_name
-        from loader.warehouse import Incoming, Warehouse
+        from loader.warehouse import Incoming, Warehouse, utc_now
         w = Warehouse(Path({str(env / "w.duckdb")!r}))
         item = Incoming(Path({str(source)!r}), parse_file_name({source.name!r}), "ingest", None)
         w.con.execute("begin transaction")
-        w._insert(item, 2**30, False)
+        w._insert(item, 2**30, False, utc_now())
         assert w.con.execute("select count(*) from raw.web_sessions").fetchone() == (3,)
         os.kill(os.getpid(), signal.SIGKILL)
         """
