@@ -1,36 +1,34 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
     What happened with each engagement in each visit, as activities: `eligible` (the
     visit was assessed eligible for a campaign listing the engagement; once per visit)
-    and one row per impression event (`show`, `accept`, `close`, `timeout`).
-    Engagements are keyed here, in one place (doc block `engagement_key`), and every
-    activity carries the visit's control group for the campaign, so
-    fct_campaign_engagement_daily only counts.
-    Incremental (DuckDB; doc block `incremental_downstream`): every input is about the
-    visit alone, so a run recomputes only the changed visits.
+    and one row per impression event (`show`, `accept`, `close`, `timeout`). Engagements
+    are keyed here, in one place (doc block `engagement_key`), and every activity
+    carries the visit's control group for the campaign.
+    Incremental (DuckDB): every input is about the visit alone: a run recomputes the
+    changed visits.
 #}
-{%- set kept = ref('stg_liveperson__web_sessions') -%}
-{%- set incremental = lp_is_incremental() -%}
 with
 
-{% if incremental -%}
-    recomputed_visits as (
+changed_visits as (
 
-        {{ lp_changed_visits() }}
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
 
-    ),
+),
 
-{% endif -%}
 sessions as (
 
     select
         visit_id,
         started_at,
-        landed_at
-    from {{ kept }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
+        changed_at
+    from {{ ref('stg_liveperson__web_sessions') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -47,9 +45,7 @@ eligibility as (
         engagement_skill_name,
         engagement_visitor_behavior_ids
     from {{ ref('stg_liveperson__campaign_eligibility') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
+    where campaign_id is not null
 
 ),
 
@@ -69,9 +65,6 @@ impressions as (
         control_group_type,
         impressed_at
     from {{ ref('stg_liveperson__impressions') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -80,12 +73,8 @@ visit_campaigns as (
     select
         visit_id,
         campaign_id,
-        control_group,
-        has_achieved_goal
+        control_group
     from {{ ref('int_liveperson__visit_campaigns') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -105,7 +94,6 @@ activities_unioned as (
         cast(null as {{ dbt.type_string() }}) as impression_control_group,
         cast(null as timestamp) as activity_at
     from eligibility
-    where campaign_id is not null
 
     union all
 
@@ -118,11 +106,23 @@ activities_unioned as (
         engagement_skill_id,
         engagement_skill_name,
         engagement_visitor_behavior_ids,
-        lower(impression_type) as activity,
+        impression_type as activity,
         impression_number,
         control_group_type as impression_control_group,
         impressed_at as activity_at
     from impressions
+
+),
+
+activities_of_sessions as (
+
+    select
+        activities_unioned.*,
+        sessions.started_at,
+        sessions.changed_at
+    from activities_unioned
+    inner join sessions
+        on activities_unioned.visit_id = sessions.visit_id
 
 ),
 
@@ -148,7 +148,7 @@ engagements_keyed as (
                 cast(engagement_visitor_behavior_ids as {{ dbt.type_string() }})
             )
         end as engagement_key
-    from activities_unioned
+    from activities_of_sessions
 
 ),
 
@@ -168,42 +168,33 @@ activities_ranked as (
 
 ),
 
-activities_deduplicated as (
-
-    select * from activities_ranked
-    where duplicate_rank = 1
-
-),
-
-activities_joined_to_visits as (
+activities_joined_to_campaigns as (
 
     select
-        activities_deduplicated.visit_id,
-        activities_deduplicated.campaign_id,
-        activities_deduplicated.engagement_key,
-        activities_deduplicated.engagement_id,
-        activities_deduplicated.activity,
+        activities_ranked.visit_id,
+        activities_ranked.campaign_id,
+        activities_ranked.engagement_key,
+        activities_ranked.engagement_id,
+        activities_ranked.activity,
         coalesce(
             visit_campaigns.control_group,
-            activities_deduplicated.impression_control_group,
+            activities_ranked.impression_control_group,
             'unknown'
         ) as control_group,
-        activities_deduplicated.engagement_channel,
-        activities_deduplicated.engagement_type,
-        activities_deduplicated.engagement_skill_name,
-        activities_deduplicated.impression_number,
-        coalesce(visit_campaigns.has_achieved_goal, false) as has_achieved_goal,
-        cast(sessions.started_at as date) as visit_date,
-        activities_deduplicated.activity_at,
-        sessions.landed_at
-    from activities_deduplicated
-    inner join sessions
-        on activities_deduplicated.visit_id = sessions.visit_id
+        activities_ranked.engagement_channel,
+        activities_ranked.engagement_type,
+        activities_ranked.engagement_skill_name,
+        activities_ranked.impression_number,
+        {{ lp_reporting_date('activities_ranked.started_at') }} as visit_date,
+        activities_ranked.activity_at,
+        activities_ranked.changed_at
+    from activities_ranked
     left join visit_campaigns
         on
-            activities_deduplicated.visit_id = visit_campaigns.visit_id
-            and activities_deduplicated.campaign_id = visit_campaigns.campaign_id
+            activities_ranked.visit_id = visit_campaigns.visit_id
+            and activities_ranked.campaign_id = visit_campaigns.campaign_id
+    where activities_ranked.duplicate_rank = 1
 
 )
 
-select * from activities_joined_to_visits
+select * from activities_joined_to_campaigns

@@ -1,64 +1,44 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
-    Identity resolution, one row per visit: the customer identified in the visit
-    itself, else the one identified in the visitor's latest earlier visit that had one
-    (rule and reasons in the doc block `visit_customer_rule`).
-    Incremental (DuckDB; doc block `incremental_downstream`): a run recomputes every
-    visit of the visitors with a changed visit (a visit's identity depends on the
-    visitor's earlier visits), and the visits whose customer's membership tier changed.
+    Identity resolution, one row per visit: the customer identified in the visit itself,
+    else the one identified in the visitor's latest earlier visit that had one (rule in
+    the doc block `visit_customer_rule`). Customer ids are keys (lp_customer_key).
+    Incremental (DuckDB): a visit's customer depends on the visitor's earlier visits, so a
+    run recomputes every visit of each visitor with a changed visit (the visitor the
+    visit has now and the one it had: a visit landed again may name another visitor).
 #}
-{%- set kept = ref('stg_liveperson__web_sessions') -%}
-{%- set incremental = lp_is_incremental() -%}
 with
 
-memberships as (
+changed_histories as (
 
-    select
-        customer_id,
-        membership_tier
-    from {{ ref('int_customer_memberships') }}
+    -- A visitor's visits are one history; a visit without a visitor id is its own.
+    select coalesce(visitor_id, visit_id) as history_key
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+    union
+    select previous_visitor_id as history_key
+    from {{ ref('base_liveperson__visit_changes') }}
+    where
+        previous_visitor_id is not null
+        {% if is_incremental() -%}
+            and changed_at > ({{ lp_last_change_in(this) }})
+        {%- endif %}
 
 ),
 
-{% if incremental -%}
-    changed_visitors as (
-
-        {{ lp_changed_visitors() }}
-
-    ),
-
-    recomputed_visitors as (
-
-        select changed_visitors.visitor_id from changed_visitors
-        union
-        -- The membership list is a snapshot: a tier changed, added or removed
-        -- changes the segment of the visits resolved to that customer.
-        select held.visitor_id
-        from {{ this }} as held
-        left join memberships
-            on held.customer_id = memberships.customer_id
-        where
-            held.customer_id is not null
-            and held.membership_tier is distinct from memberships.membership_tier
-
-    ),
-
-{% endif -%}
 sessions as (
 
     select
         visit_id,
         visitor_id,
+        coalesce(visitor_id, visit_id) as history_key,
         started_at,
-        landed_at
-    from {{ kept }} as kept
-    {% if incremental -%}
-        where exists (
-            select 1
-            from recomputed_visitors
-            where recomputed_visitors.visitor_id is not distinct from kept.visitor_id
-        )
-    {%- endif %}
+        changed_at
+    from {{ ref('stg_liveperson__web_sessions') }}
+    where
+        coalesce(visitor_id, visit_id)
+        in (select changed_histories.history_key from changed_histories)
 
 ),
 
@@ -70,9 +50,7 @@ customer_info as (
         customer_id,
         reported_at
     from {{ ref('stg_liveperson__customer_info') }}
-    {% if incremental -%}
-        where visit_id in (select sessions.visit_id from sessions)
-    {%- endif %}
+    where visit_id in (select sessions.visit_id from sessions)
 
 ),
 
@@ -81,15 +59,15 @@ identifications as (
     select
         visit_id,
         attribute_number,
-        trim(customer_id) as customer_id,
+        {{ lp_customer_key('customer_id') }} as customer_id,
         reported_at
     from customer_info
-    where trim(customer_id) <> ''
 
 ),
 
 identifications_ranked_in_visit as (
 
+    -- The customer reported last in the visit wins: the one logged in at checkout.
     select
         visit_id,
         customer_id,
@@ -98,6 +76,7 @@ identifications_ranked_in_visit as (
             order by reported_at desc nulls last, attribute_number desc
         ) as recency_rank
     from identifications
+    where customer_id is not null
 
 ),
 
@@ -116,11 +95,12 @@ sessions_joined_to_identifications as (
     select
         sessions.visit_id,
         sessions.visitor_id,
+        sessions.history_key,
         identifications_ranked_in_visit.customer_id as visit_customer_id,
         coalesce(customer_counts_per_visit.identified_customer_count, 0)
             as identified_customer_count,
         sessions.started_at,
-        sessions.landed_at
+        sessions.changed_at
     from sessions
     left join identifications_ranked_in_visit
         on
@@ -133,17 +113,19 @@ sessions_joined_to_identifications as (
 
 earlier_identifications_carried_forward as (
 
+    -- A visit without a start time is outside the visitor's history: it neither takes
+    -- nor gives a customer (its own identification still counts for itself).
     select
         *,
         {{ lp_last_value_ignoring_nulls('visit_customer_id') }} over (
-            partition by visitor_id
+            partition by history_key, started_at is null
             order by started_at, visit_id
             rows between unbounded preceding and 1 preceding
         ) as earlier_customer_id,
         {{ lp_last_value_ignoring_nulls(
             'case when visit_customer_id is not null then visit_id end'
         ) }} over (
-            partition by visitor_id
+            partition by history_key, started_at is null
             order by started_at, visit_id
             rows between unbounded preceding and 1 preceding
         ) as earlier_identifying_visit_id
@@ -156,44 +138,25 @@ customers_resolved as (
     select
         visit_id,
         visitor_id,
-        coalesce(visit_customer_id, earlier_customer_id) as customer_id,
+        coalesce(
+            visit_customer_id,
+            case when started_at is not null then earlier_customer_id end
+        ) as customer_id,
         case
             when visit_customer_id is not null then visit_id
-            else earlier_identifying_visit_id
+            when started_at is not null then earlier_identifying_visit_id
         end as identifying_visit_id,
         case
             when visit_customer_id is not null then 'same_visit'
-            when earlier_customer_id is not null then 'earlier_visit'
+            when started_at is not null and earlier_customer_id is not null
+                then 'earlier_visit'
             else 'anonymous'
         end as identity_source,
         identified_customer_count,
         started_at,
-        landed_at
+        changed_at
     from earlier_identifications_carried_forward
-
-),
-
-customers_joined_to_memberships as (
-
-    select
-        customers_resolved.visit_id,
-        customers_resolved.visitor_id,
-        customers_resolved.customer_id,
-        customers_resolved.identifying_visit_id,
-        customers_resolved.identity_source,
-        memberships.membership_tier,
-        case
-            when customers_resolved.customer_id is null then 'anonymous'
-            when memberships.membership_tier is null then 'identified non-member'
-            else memberships.membership_tier
-        end as customer_segment,
-        customers_resolved.identified_customer_count,
-        customers_resolved.started_at,
-        customers_resolved.landed_at
-    from customers_resolved
-    left join memberships
-        on customers_resolved.customer_id = memberships.customer_id
 
 )
 
-select * from customers_joined_to_memberships
+select * from customers_resolved

@@ -1,3 +1,8 @@
+{#
+    One row per visitor (a browser or device LivePerson recognises): its visits, orders
+    and revenue, and the customer and segment of its latest visit (identity is carried
+    forward from visit to visit: int_liveperson__visit_customers).
+#}
 with
 
 web_sessions as (
@@ -12,30 +17,7 @@ web_sessions as (
         started_at,
         ended_at
     from {{ ref('fct_web_sessions') }}
-
-),
-
-visits_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by visitor_id order by started_at desc, visit_id desc
-        ) as recency_rank
-    from web_sessions
-
-),
-
-latest_visits as (
-
-    -- The latest visit's customer is the visitor's resolved customer: identity is
-    -- carried forward from visit to visit (int_liveperson__visit_customers).
-    select
-        visitor_id,
-        customer_id,
-        customer_segment
-    from visits_ranked
-    where recency_rank = 1
+    where visitor_id is not null
 
 ),
 
@@ -43,6 +25,8 @@ visits_aggregated as (
 
     select
         visitor_id,
+        max_by(customer_id, started_at) as customer_id,
+        max_by(customer_segment, started_at) as customer_segment,
         count(*) as visit_count,
         count(distinct customer_id) as customer_count,
         sum(order_count) as order_count,
@@ -54,23 +38,21 @@ visits_aggregated as (
 
 ),
 
-visitors_joined as (
+visitors as (
 
     select
-        visits_aggregated.visitor_id,
-        latest_visits.customer_id,
-        latest_visits.customer_segment,
-        visits_aggregated.visit_count,
-        visits_aggregated.customer_count,
-        visits_aggregated.order_count,
-        visits_aggregated.revenue,
-        latest_visits.customer_id is not null as is_identified,
-        visits_aggregated.first_seen_at,
-        visits_aggregated.last_seen_at
+        visitor_id,
+        customer_id,
+        customer_segment,
+        visit_count,
+        customer_count,
+        order_count,
+        revenue,
+        customer_id is not null as is_identified,
+        first_seen_at,
+        last_seen_at
     from visits_aggregated
-    inner join latest_visits
-        on visits_aggregated.visitor_id = latest_visits.visitor_id
 
 )
 
-select * from visitors_joined
+select * from visitors

@@ -1,3 +1,10 @@
+{#
+    One row per day, campaign, engagement and control group: how often each engagement
+    was eligible, shown, accepted, closed and timed out. Every count is of this
+    engagement: summing over a campaign's engagements counts a visit once per engagement
+    it was eligible for. A campaign's own measures (visits eligible, converted) are in
+    fct_campaign_daily.
+#}
 with
 
 engagement_activities as (
@@ -12,7 +19,6 @@ engagement_activities as (
         engagement_channel,
         engagement_type,
         engagement_skill_name,
-        has_achieved_goal,
         visit_date
     from {{ ref('int_liveperson__engagement_activities') }}
 
@@ -31,19 +37,10 @@ activities_counted as (
         max(engagement_skill_name) as engagement_skill_name,
         count(distinct case when activity = 'eligible' then visit_id end)
             as eligible_visit_count,
-        sum(case when activity = 'show' then 1 else 0 end)
-            as impressions_shown_count,
-        sum(case when activity = 'accept' then 1 else 0 end)
-            as impressions_accepted_count,
-        sum(case when activity = 'close' then 1 else 0 end)
-            as impressions_closed_count,
-        sum(case when activity = 'timeout' then 1 else 0 end)
-            as impressions_timed_out_count,
-        count(
-            distinct case
-                when activity = 'eligible' and has_achieved_goal then visit_id
-            end
-        ) as goal_achieved_visit_count
+        count(case when activity = 'show' then 1 end) as impressions_shown_count,
+        count(case when activity = 'accept' then 1 end) as impressions_accepted_count,
+        count(case when activity = 'close' then 1 end) as impressions_closed_count,
+        count(case when activity = 'timeout' then 1 end) as impressions_timed_out_count
     from engagement_activities
     group by visit_date, campaign_id, engagement_key, control_group
 
@@ -64,11 +61,8 @@ rates_computed as (
         impressions_accepted_count,
         impressions_closed_count,
         impressions_timed_out_count,
-        goal_achieved_visit_count,
         cast(impressions_accepted_count as double)
         / nullif(impressions_shown_count, 0) as accept_rate,
-        cast(goal_achieved_visit_count as double) / nullif(eligible_visit_count, 0)
-            as goal_conversion_rate,
         visit_date
     from activities_counted
 

@@ -1,30 +1,29 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
 {#
-    Incremental (DuckDB; doc block `incremental_downstream`): a run recomputes every
-    visit of the visitors with a changed visit (identity is carried from visit to
-    visit), the visits whose customer's membership tier changed, and the visits whose
-    orders changed (an order deduplicated across visits may move to another visit).
+    One row per visit: who (customer and today's membership segment), where from, on
+    what device, what was seen, and what it bought.
+    Incremental (DuckDB): a run recomputes the visits the models before it recomputed
+    (int_liveperson__visit_customers: the changed visits and every visit of their
+    visitors), the visits whose customer's tier changed on the membership list, and the
+    visits whose orders changed (an order may move to another visit).
 #}
-{%- set kept = ref('stg_liveperson__web_sessions') -%}
-{%- set incremental = lp_is_incremental() -%}
 with
+
+visit_customers as (
+
+    select
+        visit_id,
+        customer_id,
+        identity_source
+    from {{ ref('int_liveperson__visit_customers') }}
+
+),
 
 memberships as (
 
-    -- Used on incremental runs only: a changed tier recomputes its customer's visits.
     select
         customer_id,
         membership_tier
     from {{ ref('int_customer_memberships') }}
-
-),
-
-orders as (
-
-    select
-        visit_id,
-        order_total
-    from {{ ref('fct_orders') }}
 
 ),
 
@@ -34,28 +33,38 @@ orders_counted as (
         visit_id,
         count(*) as order_count,
         sum(order_total) as revenue
-    from orders
+    from {{ ref('fct_orders') }}
     group by visit_id
 
 ),
 
-{% if incremental -%}
-    changed_visitors as (
+changed_visits as (
 
-        {{ lp_changed_visitors() }}
+    -- On an incremental run, the visits whose kept landing changed since this model's
+    -- last run (base_liveperson__visit_changes); all on a full one.
+    select
+        visit_id,
+        coalesce(visitor_id, visit_id) as history_key,
+        previous_visitor_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
 
-    ),
+),
 
-    recomputed_visits as (
+recomputed_visits as (
 
-        select kept.visit_id
-        from {{ kept }} as kept
-        where
-            exists (
-                select 1
-                from changed_visitors
-                where changed_visitors.visitor_id is not distinct from kept.visitor_id
-            )
+    -- The changed visits and every visit of their visitors (a visit's customer is
+    -- carried from the visitor's earlier visits: int_liveperson__visit_customers).
+    select visit_id
+    from {{ ref('int_liveperson__visit_customers') }}
+    where coalesce(visitor_id, visit_id) in (
+        select changed_visits.history_key from changed_visits
+        union
+        select changed_visits.previous_visitor_id from changed_visits
+    )
+    {% if is_incremental() -%}
         union
         -- A customer's tier changed, or the customer joined or left the list.
         select held.visit_id
@@ -68,20 +77,21 @@ orders_counted as (
             <> coalesce(memberships.membership_tier, 'identified non-member')
         union
         -- Orders or revenue no longer the ones held (visits with orders, held or now).
-        select held.visit_id
+        select coalesce(held.visit_id, orders_counted.visit_id) as visit_id
         from {{ this }} as held
-        left join orders_counted
+        full outer join orders_counted
             on held.visit_id = orders_counted.visit_id
         where
             (held.order_count > 0 or orders_counted.visit_id is not null)
             and (
-                held.order_count <> coalesce(orders_counted.order_count, 0)
+                held.visit_id is null
+                or held.order_count <> coalesce(orders_counted.order_count, 0)
                 or held.revenue <> coalesce(orders_counted.revenue, 0)
             )
+    {%- endif %}
 
-    ),
+),
 
-{% endif -%}
 sessions as (
 
     select
@@ -89,25 +99,9 @@ sessions as (
         visitor_id,
         started_at,
         ended_at,
-        landed_at
-    from {{ kept }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
-
-),
-
-visit_customers as (
-
-    select
-        visit_id,
-        customer_id,
-        identity_source,
-        customer_segment
-    from {{ ref('int_liveperson__visit_customers') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
+        changed_at
+    from {{ ref('stg_liveperson__web_sessions') }}
+    where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
 
 ),
 
@@ -119,9 +113,6 @@ page_views as (
         page_url,
         referrer_url
     from {{ ref('stg_liveperson__page_views') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -134,9 +125,6 @@ session_info as (
         site_control_group,
         search_engine
     from {{ ref('stg_liveperson__session_info') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -149,21 +137,13 @@ geo as (
         state,
         city
     from {{ ref('stg_liveperson__geo') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
 visit_campaigns as (
 
-    select
-        visit_id,
-        campaign_id
+    select visit_id
     from {{ ref('int_liveperson__visit_campaigns') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -173,9 +153,6 @@ impressions as (
         visit_id,
         impression_type
     from {{ ref('stg_liveperson__impressions') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
 
 ),
 
@@ -183,25 +160,6 @@ goals_achieved as (
 
     select visit_id
     from {{ ref('stg_liveperson__goals_achieved') }}
-    {% if incremental -%}
-        where visit_id in (select recomputed_visits.visit_id from recomputed_visits)
-    {%- endif %}
-
-),
-
-page_views_ranked as (
-
-    select
-        visit_id,
-        page_url,
-        referrer_url,
-        row_number() over (
-            partition by visit_id order by page_view_number
-        ) as position_from_entry,
-        row_number() over (
-            partition by visit_id order by page_view_number desc
-        ) as position_from_exit
-    from page_views
 
 ),
 
@@ -209,12 +167,12 @@ page_views_summarised as (
 
     select
         visit_id,
-        max(case when position_from_entry = 1 then page_url end) as entry_page_url,
-        max(case when position_from_exit = 1 then page_url end) as exit_page_url,
-        max(case when position_from_entry = 1 then nullif(referrer_url, '') end)
-            as referrer_url,
+        min_by(page_url, page_view_number) as entry_page_url,
+        max_by(page_url, page_view_number) as exit_page_url,
+        nullif(min_by(referrer_url, page_view_number), '') as referrer_url,
         count(*) as page_view_count
-    from page_views_ranked
+    from page_views
+    where visit_id in (select sessions.visit_id from sessions)
     group by visit_id
 
 ),
@@ -225,6 +183,7 @@ campaigns_counted as (
         visit_id,
         count(*) as campaigns_eligible_count
     from visit_campaigns
+    where visit_id in (select sessions.visit_id from sessions)
     group by visit_id
 
 ),
@@ -233,11 +192,12 @@ impressions_counted as (
 
     select
         visit_id,
-        sum(case when impression_type = 'Show' then 1 else 0 end)
+        sum(case when impression_type = 'show' then 1 else 0 end)
             as impressions_shown_count,
-        sum(case when impression_type = 'Accept' then 1 else 0 end)
+        sum(case when impression_type = 'accept' then 1 else 0 end)
             as impressions_accepted_count
     from impressions
+    where visit_id in (select sessions.visit_id from sessions)
     group by visit_id
 
 ),
@@ -248,6 +208,7 @@ goals_counted as (
         visit_id,
         count(*) as goals_achieved_count
     from goals_achieved
+    where visit_id in (select sessions.visit_id from sessions)
     group by visit_id
 
 ),
@@ -258,8 +219,12 @@ sessions_joined as (
         sessions.visit_id,
         sessions.visitor_id,
         visit_customers.customer_id,
-        visit_customers.customer_segment,
-        visit_customers.identity_source,
+        case
+            when visit_customers.customer_id is null then 'anonymous'
+            when memberships.membership_tier is null then 'identified non-member'
+            else memberships.membership_tier
+        end as customer_segment,
+        coalesce(visit_customers.identity_source, 'anonymous') as identity_source,
         page_views_summarised.entry_page_url,
         page_views_summarised.exit_page_url,
         page_views_summarised.referrer_url,
@@ -285,13 +250,15 @@ sessions_joined as (
         coalesce(orders_counted.revenue, 0) as revenue,
         coalesce(orders_counted.order_count, 0) > 0 as has_order,
         sessions.ended_at is null as is_open,
-        cast(sessions.started_at as date) as started_date,
+        {{ lp_reporting_date('sessions.started_at') }} as started_date,
         sessions.started_at,
         sessions.ended_at,
-        sessions.landed_at
+        sessions.changed_at
     from sessions
     left join visit_customers
         on sessions.visit_id = visit_customers.visit_id
+    left join memberships
+        on visit_customers.customer_id = memberships.customer_id
     left join page_views_summarised
         on sessions.visit_id = page_views_summarised.visit_id
     left join session_info

@@ -1,5 +1,10 @@
-{%- set membership_tiers = var('membership_tiers', ['premium', 'gold', 'standard']) -%}
-
+{#
+    Are our premium members our heaviest buyers? Average order value by membership
+    segment at order time (doc block `aov_metrics`), one row per segment: every tier on
+    the membership list, then identified non-members and anonymous buyers, with a row
+    even without orders. AOV and median are over the orders whose total is known; the
+    95% interval of the mean says how much a small segment's AOV can be trusted.
+#}
 with
 
 orders as (
@@ -14,45 +19,42 @@ orders as (
 
 ),
 
-memberships as (
+tiers as (
 
-    select membership_tier
-    from {{ ref('int_customer_memberships') }}
+    select
+        membership_tier,
+        tier_rank
+    from {{ ref('int_membership_tiers') }}
+
+),
+
+student_t as (
+
+    select
+        degrees_of_freedom,
+        t_quantile_975
+    from {{ ref('student_t_quantiles') }}
 
 ),
 
 segments as (
 
-    -- Every segment gets a row, with zero orders when it has none.
-    select distinct membership_tier as customer_segment
-    from memberships
-    where membership_tier is not null
-
-    union all
-
-    select 'identified non-member' as customer_segment
-
-    union all
-
-    select 'anonymous' as customer_segment
-
-),
-
-segments_ordered as (
-
-    -- Tiers in the order of the variable `membership_tiers` (highest first), tiers it
-    -- does not list after them, then identified non-members and anonymous buyers.
     select
-        customer_segment,
-        case customer_segment
-            {%- for tier in membership_tiers %}
-                when '{{ tier }}' then {{ loop.index }}
-            {%- endfor %}
-            when 'identified non-member' then 998
-            when 'anonymous' then 999
-            else 900
-        end as segment_sort_order
-    from segments
+        membership_tier as customer_segment,
+        tier_rank as segment_sort_order
+    from tiers
+
+    union all
+
+    select
+        'identified non-member' as customer_segment,
+        998 as segment_sort_order
+
+    union all
+
+    select
+        'anonymous' as customer_segment,
+        999 as segment_sort_order
 
 ),
 
@@ -61,9 +63,12 @@ orders_aggregated as (
     select
         customer_segment,
         count(*) as order_count,
+        count(order_total) as orders_with_total_count,
         count(distinct customer_id) as customer_count,
         count(distinct visitor_id) as visitor_count,
         sum(order_total) as revenue,
+        avg(cast(order_total as double)) as mean_order_total,
+        stddev_samp(cast(order_total as double)) as order_value_stddev,
         {{ lp_money_median('order_total') }} as median_order_total
     from orders
     group by customer_segment
@@ -73,16 +78,39 @@ orders_aggregated as (
 segments_measured as (
 
     select
-        segments_ordered.customer_segment,
-        segments_ordered.segment_sort_order,
+        segments.customer_segment,
+        segments.segment_sort_order,
         coalesce(orders_aggregated.order_count, 0) as order_count,
+        coalesce(orders_aggregated.orders_with_total_count, 0) as orders_with_total_count,
         coalesce(orders_aggregated.customer_count, 0) as customer_count,
         coalesce(orders_aggregated.visitor_count, 0) as visitor_count,
         coalesce(orders_aggregated.revenue, 0) as revenue,
+        orders_aggregated.mean_order_total,
+        orders_aggregated.order_value_stddev,
         orders_aggregated.median_order_total
-    from segments_ordered
+    from segments
     left join orders_aggregated
-        on segments_ordered.customer_segment = orders_aggregated.customer_segment
+        on segments.customer_segment = orders_aggregated.customer_segment
+
+),
+
+intervals_computed as (
+
+    -- Student's t for n - 1 degrees of freedom: from the seed up to 299, beyond by its
+    -- Cornish-Fisher expansion (below 2e-13 of the exact value there).
+    select
+        segments_measured.*,
+        case
+            when segments_measured.orders_with_total_count >= 2
+                then coalesce(
+                    student_t.t_quantile_975,
+                    {{ lp_t_quantile_975('segments_measured.orders_with_total_count - 1') }}
+                ) * segments_measured.order_value_stddev
+                / sqrt(segments_measured.orders_with_total_count)
+        end as mean_margin_95
+    from segments_measured
+    left join student_t
+        on segments_measured.orders_with_total_count - 1 = student_t.degrees_of_freedom
 
 ),
 
@@ -91,20 +119,26 @@ shares_computed as (
     select
         customer_segment,
         segment_sort_order,
+        '{{ var("currency") }}' as currency,
         order_count,
+        orders_with_total_count,
         customer_count,
         visitor_count,
         revenue,
         cast(
-            round(revenue / nullif(order_count, 0), 2) as {{ lp_money_type() }}
+            round(revenue / nullif(orders_with_total_count, 0), 2)
+            as {{ lp_money_type() }}
         ) as average_order_value,
         cast(round(median_order_total, 2) as {{ lp_money_type() }})
             as median_order_value,
+        order_value_stddev,
+        mean_order_total - mean_margin_95 as average_order_value_lower_95,
+        mean_order_total + mean_margin_95 as average_order_value_upper_95,
         cast(order_count as double)
         / nullif(sum(order_count) over (), 0) as share_of_orders,
         cast(revenue as double)
         / nullif(sum(revenue) over (), 0) as share_of_revenue
-    from segments_measured
+    from intervals_computed
 
 )
 

@@ -1,27 +1,37 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        body
-    from {{ ref('base_liveperson__record_bodies') }}
-    where {{ lp_only_changed_visits() }} and body_entity = 'campaign_eligibility'
+        eligibility_json,
+        changed_at
+    from {{ ref('base_liveperson__kept_records') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
-assessment_lists as (
+parsed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_items('body', 'eligibilityData') }} as assessment_items
+        changed_at,
+        {{ lp_parse_payloads('eligibility_json', 'campaign_eligibility') }} as assessments
     from source
 
 ),
@@ -30,26 +40,10 @@ assessments as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_unnest('assessment_items', 'assessment', 'item_position') }}
-    from assessment_lists
-
-),
-
-assessments_numbered as (
-
-    select
-        visit_id,
-        landed_at,
-        visitor_id,
-        row_number() over (
-            partition by visit_id order by body_position, item_position
-        ) as assessment_number,
-        {{ lp_timestamp('assessment', 'timestamp') }} as assessed_at,
-        {{ lp_items('assessment', 'eligibleCampaigns') }} as eligible_campaign_items
-    from assessments
+        changed_at,
+        {{ lp_unnest('assessments', 'assessment', 'assessment_number') }}
+    from parsed
 
 ),
 
@@ -58,36 +52,17 @@ eligible_campaigns as (
     -- An assessment without eligible campaigns keeps one row (campaign fields null).
     select
         visit_id,
-        landed_at,
         visitor_id,
+        changed_at,
         assessment_number,
-        assessed_at,
+        assessment.timestamp as assessed_time,
         {{ lp_unnest(
-            'eligible_campaign_items',
+            lp_union_value('assessment.eligibleCampaigns'),
             'eligible_campaign',
             'eligible_campaign_position',
             keep_empty=true
         ) }}
-    from assessments_numbered
-
-),
-
-eligible_campaign_fields as (
-
-    select
-        visit_id,
-        landed_at,
-        visitor_id,
-        assessment_number,
-        case
-            when eligible_campaign is not null then eligible_campaign_position
-        end as eligible_campaign_number,
-        assessed_at,
-        {{ lp_field('eligible_campaign', 'campaign') }} as campaign,
-        {{ lp_field('eligible_campaign', 'goal') }} as goal,
-        {{ lp_text('eligible_campaign', 'controlGroupType') }} as control_group_type,
-        {{ lp_items('eligible_campaign', 'engagements') }} as engagement_items
-    from eligible_campaigns
+    from assessments
 
 ),
 
@@ -95,11 +70,24 @@ engagements as (
 
     -- A campaign without engagements keeps one row (engagement fields null).
     select
-        *,
+        visit_id,
+        visitor_id,
+        changed_at,
+        assessment_number,
+        case
+            when eligible_campaign is not null then eligible_campaign_position
+        end as eligible_campaign_number,
+        assessed_time,
+        {{ lp_union_value('eligible_campaign.campaign') }} as campaign,
+        {{ lp_union_value('eligible_campaign.goal') }} as goal,
+        eligible_campaign.controlGroupType as control_group_type,
         {{ lp_unnest(
-            'engagement_items', 'engagement', 'engagement_position', keep_empty=true
+            lp_union_value('eligible_campaign.engagements'),
+            'engagement',
+            'engagement_position',
+            keep_empty=true
         ) }}
-    from eligible_campaign_fields
+    from eligible_campaigns
 
 ),
 
@@ -107,18 +95,17 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         assessment_number,
         eligible_campaign_number,
-        case
-            when engagement is not null then engagement_position
-        end as engagement_number,
-        {{ lp_campaign_columns('campaign') }},
-        {{ lp_engagement_columns('engagement') }},
-        {{ lp_goal_columns('goal') }},
-        control_group_type,
-        assessed_at
+        case when engagement is not null then engagement_position end as engagement_number,
+        {{ lp_campaign_columns(typed, 'campaign') }},
+        {{ lp_engagement_columns(typed, 'engagement') }},
+        {{ lp_goal_columns(typed, 'goal') }},
+        lp_text(control_group_type) as control_group_type,
+        {{ lp_typed(typed, 'assessed_time', 'time') }} as assessed_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from engagements
 
 )

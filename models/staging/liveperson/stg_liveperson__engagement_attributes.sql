@@ -1,10 +1,35 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
+{#
+    Every engagement-attribute event of a kept visit: its type (null when the
+    declaration does not know the member: those are listed in
+    stg_liveperson__unrecognized_records too) and when it was reported.
+#}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
-    select * from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }}
+    select
+        visit_id,
+        visitor_id,
+        attribute_number,
+        attribute_type,
+        attribute_type_name,
+        reported_time,
+        changed_at
+    from {{ ref('base_liveperson__engagement_attributes') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -12,12 +37,13 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
         attribute_type,
         attribute_type_name,
-        reported_at
+        {{ lp_typed(typed, 'reported_time', 'time') }} as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from source
 
 )

@@ -1,10 +1,32 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
-    select * from {{ ref('base_liveperson__achieved_goals') }}
-    where {{ lp_only_changed_visits() }}
+    select
+        visit_id,
+        visitor_id,
+        goal_achieved_number,
+        goal,
+        goal_metadata_type,
+        goal_metadata_type_name,
+        -- Every member's fields (each member's are read from that member only, below).
+        {{ lp_parse_member('metadata_json', 'GoalMetadata') }} as metadata,
+        changed_at
+    from {{ ref('base_liveperson__achieved_goals') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -14,20 +36,18 @@ metadata_members as (
     -- both have a `topic`); an unknown member leaves them all null.
     select
         *,
-        case when goal_metadata_type = 'url' then goal_metadata end as url_metadata,
+        case when goal_metadata_type = 'url' then metadata end as url_goal,
+        case when goal_metadata_type = 'purchase' then metadata end as purchase_goal,
         case
-            when goal_metadata_type = 'purchase' then goal_metadata
-        end as purchase_metadata,
+            when goal_metadata_type = 'reduce_abandonment' then metadata
+        end as abandonment_goal,
         case
-            when goal_metadata_type = 'reduce_abandonment' then goal_metadata
-        end as reduce_abandonment_metadata,
+            when goal_metadata_type = 'increase_interaction' then metadata
+        end as interaction_goal,
+        case when goal_metadata_type = 'lead' then metadata end as lead_goal,
         case
-            when goal_metadata_type = 'increase_interaction' then goal_metadata
-        end as increase_interaction_metadata,
-        case when goal_metadata_type = 'lead' then goal_metadata end as lead_metadata,
-        case
-            when goal_metadata_type = 'service_activity' then goal_metadata
-        end as service_activity_metadata
+            when goal_metadata_type = 'service_activity' then metadata
+        end as service_goal
     from source
 
 ),
@@ -36,11 +56,9 @@ member_records as (
 
     select
         *,
-        {{ lp_field('purchase_metadata', 'cartStatus') }} as purchase_cart,
-        {{ lp_field('increase_interaction_metadata', 'engagement') }}
-            as interaction_engagement,
-        {{ lp_field('increase_interaction_metadata', 'campaign') }}
-            as interaction_campaign
+        {{ lp_union_value('purchase_goal.cartStatus') }} as purchase_cart,
+        {{ lp_union_value('interaction_goal.engagement') }} as interaction_engagement,
+        {{ lp_union_value('interaction_goal.campaign') }} as interaction_campaign
     from metadata_members
 
 ),
@@ -49,33 +67,33 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         goal_achieved_number,
-        achieved_goal_id,
+        lp_text(goal.id) as achieved_goal_id,
         goal_metadata_type,
         goal_metadata_type_name,
-        campaign_goal_id,
-        campaign_goal_revision,
-        campaign_goal_type,
-        {{ lp_text('url_metadata', 'url') }} as goal_url,
-        {{ lp_text('purchase_metadata', 'orderId') }} as purchase_order_id,
-        {{ lp_money('purchase_metadata', 'total') }} as purchase_total,
-        {{ lp_cart_columns('purchase_cart', 'purchase_') }},
-        {{ lp_value('reduce_abandonment_metadata', 'numberOfPages', 'integer') }}
+        {{ lp_typed(typed, 'goal.campaignGoalId', 'bigint') }} as campaign_goal_id,
+        {{ lp_typed(typed, 'goal.campaignGoalRevision', 'bigint') }}
+            as campaign_goal_revision,
+        {{ lp_typed(typed, 'goal.campaignGoalType', 'integer') }} as campaign_goal_type,
+        lp_scrub_url(lp_text(url_goal.url)) as goal_url,
+        lp_text(purchase_goal.orderId) as purchase_order_id,
+        {{ lp_typed(typed, 'purchase_goal.total', 'amount') }} as purchase_total,
+        {{ lp_cart_columns(typed, 'purchase_cart', 'purchase_') }},
+        {{ lp_typed(typed, 'abandonment_goal.numberOfPages', 'integer') }}
             as number_of_pages,
-        {{ lp_engagement_columns('interaction_engagement', 'interaction_') }},
-        {{ lp_campaign_columns('interaction_campaign', 'interaction_') }},
-        {{ lp_text('lead_metadata', 'topic') }} as lead_topic,
-        {{ lp_text('lead_metadata', 'leadId') }} as lead_id,
-        {{ lp_money('lead_metadata', 'value') }} as lead_value,
-        {{ lp_text('service_activity_metadata', 'topic') }} as service_activity_topic,
-        {{ lp_value('service_activity_metadata', 'status', 'integer') }}
-            as service_activity_status,
-        {{ lp_text('service_activity_metadata', 'category') }}
-            as service_activity_category,
-        {{ lp_text('service_activity_metadata', 'serviceId') }} as service_id,
-        achieved_at
+        {{ lp_engagement_columns(typed, 'interaction_engagement', 'interaction_') }},
+        {{ lp_campaign_columns(typed, 'interaction_campaign', 'interaction_') }},
+        lp_text(lead_goal.topic) as lead_topic,
+        lp_text(lead_goal.leadId) as lead_id,
+        {{ lp_typed(typed, 'lead_goal.value', 'amount') }} as lead_value,
+        lp_text(service_goal.topic) as service_activity_topic,
+        {{ lp_typed(typed, 'service_goal.status', 'integer') }} as service_activity_status,
+        lp_text(service_goal.category) as service_activity_category,
+        lp_text(service_goal.serviceId) as service_id,
+        {{ lp_typed(typed, 'goal.timestamp', 'time') }} as achieved_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from member_records
 
 )

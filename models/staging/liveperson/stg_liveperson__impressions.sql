@@ -1,61 +1,60 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        body
-    from {{ ref('base_liveperson__record_bodies') }}
-    where {{ lp_only_changed_visits() }} and body_entity = 'impressions'
+        impressions_json,
+        changed_at
+    from {{ ref('base_liveperson__kept_records') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
-impression_lists as (
+parsed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_items('body', 'impressions') }} as impression_items
+        changed_at,
+        {{ lp_parse_payloads('impressions_json', 'impressions') }} as impressions
     from source
 
 ),
 
-unnested as (
+impression_events as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_unnest('impression_items', 'impression', 'item_position') }}
-    from impression_lists
+        changed_at,
+        {{ lp_unnest('impressions', 'impression', 'impression_number') }}
+    from parsed
 
 ),
 
-impression_fields as (
+records_read as (
 
     select
-        visit_id,
-        landed_at,
-        visitor_id,
-        row_number() over (
-            partition by visit_id order by body_position, item_position
-        ) as impression_number,
-        {{ lp_text('impression', 'engagementInstanceId') }} as engagement_instance_id,
-        {{ lp_text('impression', 'impressionType') }} as impression_type,
-        {{ lp_text('impression', 'state') }} as impression_state,
-        {{ lp_field('impression', 'engagement') }} as engagement,
-        {{ lp_field('impression', 'campaign') }} as campaign,
-        {{ lp_field('impression', 'goal') }} as goal,
-        {{ lp_text('impression', 'controlGroupType') }} as control_group_type,
-        {{ lp_timestamp('impression', 'timestamp') }} as impressed_at
-    from unnested
+        *,
+        {{ lp_union_value('impression.engagement') }} as engagement,
+        {{ lp_union_value('impression.campaign') }} as campaign,
+        {{ lp_union_value('impression.goal') }} as goal
+    from impression_events
 
 ),
 
@@ -63,18 +62,20 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         impression_number,
-        engagement_instance_id,
-        impression_type,
-        impression_state,
-        {{ lp_engagement_columns('engagement') }},
-        {{ lp_campaign_columns('campaign') }},
-        {{ lp_goal_columns('goal') }},
-        control_group_type,
-        impressed_at
-    from impression_fields
+        lp_text(impression.engagementInstanceId) as engagement_instance_id,
+        -- Show, Accept, Close or Timeout in the reference: lower-cased here, once.
+        lower(lp_text(impression.impressionType)) as impression_type,
+        lp_text(impression.state) as impression_state,
+        {{ lp_engagement_columns(typed, 'engagement') }},
+        {{ lp_campaign_columns(typed, 'campaign') }},
+        {{ lp_goal_columns(typed, 'goal') }},
+        lp_text(impression.controlGroupType) as control_group_type,
+        {{ lp_typed(typed, 'impression.timestamp', 'time') }} as impressed_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
+    from records_read
 
 )
 

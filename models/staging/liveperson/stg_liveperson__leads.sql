@@ -1,17 +1,31 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        attribute_data as lead,
-        reported_at
+        {{ lp_parse_member('attribute_json', 'Lead') }} as lead,
+        reported_time,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }} and attribute_type = 'lead'
+    where
+        attribute_type = 'lead'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -19,13 +33,14 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        {{ lp_text('lead', 'leadId') }} as lead_id,
-        {{ lp_text('lead', 'topic') }} as lead_topic,
-        {{ lp_money('lead', 'value') }} as lead_value,
-        reported_at
+        lp_text(lead.leadId) as lead_id,
+        lp_text(lead.topic) as lead_topic,
+        {{ lp_typed(typed, 'lead.value', 'amount') }} as lead_value,
+        lp_time(reported_time) as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from source
 
 )

@@ -1,17 +1,31 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        attribute_data as marketing_source,
-        reported_at
+        {{ lp_parse_member('attribute_json', 'MarketingCampaignInfo') }} as marketing,
+        reported_time,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }} and attribute_type = 'marketing_source'
+    where
+        attribute_type = 'marketing_source'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -19,17 +33,15 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        {{ lp_text('marketing_source', 'campaignId') }} as marketing_campaign_id,
-        {{ lp_text('marketing_source', 'affiliate') }} as affiliate,
-        -- The reference capitalises OriginatingChannel; Avro's usual style would not.
-        cast(coalesce(
-            {{ lp_text('marketing_source', 'OriginatingChannel') }},
-            {{ lp_text('marketing_source', 'originatingChannel') }}
-        ) as integer) as originating_channel,
-        reported_at
+        lp_text(marketing.campaignId) as marketing_campaign_id,
+        lp_text(marketing.affiliate) as affiliate,
+        {{ lp_typed(typed, 'marketing.OriginatingChannel', 'integer') }}
+            as originating_channel,
+        lp_time(reported_time) as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from source
 
 )

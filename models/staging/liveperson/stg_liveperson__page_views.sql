@@ -1,40 +1,49 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        body
-    from {{ ref('base_liveperson__record_bodies') }}
-    where {{ lp_only_changed_visits() }} and body_entity = 'navigation'
+        navigation_json,
+        changed_at
+    from {{ ref('base_liveperson__kept_records') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
-navigation_lists as (
+parsed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_items('body', 'navigationData') }} as page_view_items
+        changed_at,
+        {{ lp_parse_payloads('navigation_json', 'navigation') }} as pages
     from source
 
 ),
 
-unnested as (
+page_views as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body_position,
-        {{ lp_unnest('page_view_items', 'page_view', 'item_position') }}
-    from navigation_lists
+        changed_at,
+        {{ lp_unnest('pages', 'page', 'page_view_number') }}
+    from parsed
 
 ),
 
@@ -42,18 +51,15 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        -- Position in the visit: array order (LivePerson's), across bodies if there are
-        -- more.
-        row_number() over (
-            partition by visit_id order by body_position, item_position
-        ) as page_view_number,
-        {{ lp_text('page_view', 'url') }} as page_url,
-        {{ lp_text('page_view', 'referrerUrl') }} as referrer_url,
-        {{ lp_text_items('page_view', 'sections') }} as page_sections,
-        {{ lp_timestamp('page_view', 'timestamp') }} as viewed_at
-    from unnested
+        page_view_number,
+        lp_scrub_url(lp_text(page.url)) as page_url,
+        lp_scrub_url(lp_text(page.referrerUrl)) as referrer_url,
+        {{ lp_union_value('page.sections') }} as page_sections,
+        {{ lp_typed(typed, 'page.timestamp', 'time') }} as viewed_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
+    from page_views
 
 )
 

@@ -1,17 +1,37 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
+{#
+    What the site said about the person. Names are personal data: keyed hashes
+    (lp_pseudonym). Age and birth date are generalised to an age band at the time of
+    the report (a birth year, month or day alone is too small a range to hide in a hash:
+    they stay in raw). Gender and company stay in raw too.
+#}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        attribute_data as personal_info,
-        reported_at
+        {{ lp_parse_member('attribute_json', 'PersonalInfo') }} as person,
+        reported_time,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }} and attribute_type = 'personal_info'
+    where
+        attribute_type = 'personal_info'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -19,8 +39,21 @@ ages as (
 
     select
         *,
-        {{ lp_field('personal_info', 'customerAge') }} as customer_age
+        {{ lp_union_value('person.customerAge') }} as age
     from source
+
+),
+
+ages_in_years as (
+
+    select
+        *,
+        coalesce(
+            {{ lp_typed(typed, 'age.customerAgeInYears', 'integer') }},
+            year(lp_time(reported_time))
+            - {{ lp_typed(typed, 'age.customerYearOfBirth', 'integer') }}
+        ) as age_in_years
+    from ages
 
 ),
 
@@ -28,30 +61,26 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        {{ lp_text('personal_info', 'authenticatedConversationId') }}
-            as authenticated_conversation_id,
-        {{ lp_hash_personal(lp_text('personal_info', 'name')) }} as first_name,
-        {{ lp_hash_personal(lp_text('personal_info', 'surname')) }} as surname,
-        {{ lp_text('personal_info', 'gender') }} as gender,
-        {{ lp_text('personal_info', 'company') }} as company,
-        {{ lp_value('customer_age', 'customerAgeInYears', 'integer') }} as age_in_years,
-        {{ lp_value('customer_age', 'customerYearOfBirth', 'integer') }} as birth_year,
-        {{ lp_value('customer_age', 'customerMonthOfBirth', 'integer') }}
-            as birth_month,
-        -- Spelled CustomerDateOfBirth in the reference's table, customerDateOfBirth in
-        -- Avro's usual style: either is read. With year and month it is a birth date.
-        {{ lp_hash_personal(
-            'coalesce(' ~ lp_text('customer_age', 'customerDateOfBirth') ~ ', '
-            ~ lp_text('customer_age', 'CustomerDateOfBirth') ~ ')'
-        ) }} as birth_day,
-        {{ lp_list_length(lp_items('personal_info', 'contacts')) }} as contact_count,
-        {{ lp_value('personal_info', 'isAuthenticated', 'boolean') }}
-            as is_authenticated,
-        reported_at
-    from ages
+        lp_text(person.authenticatedConversationId) as authenticated_conversation_id,
+        lp_pseudonym(lp_text(person.name)) as first_name,
+        lp_pseudonym(lp_text(person.surname)) as surname,
+        case
+            when age_in_years < 18 then 'under 18'
+            when age_in_years < 25 then '18-24'
+            when age_in_years < 35 then '25-34'
+            when age_in_years < 45 then '35-44'
+            when age_in_years < 55 then '45-54'
+            when age_in_years < 65 then '55-64'
+            when age_in_years < 130 then '65 and over'
+        end as age_band,
+        {{ lp_list_length(lp_union_value('person.contacts')) }} as contact_count,
+        {{ lp_typed(typed, 'person.isAuthenticated', 'boolean') }} as is_authenticated,
+        lp_time(reported_time) as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
+    from ages_in_years
 
 )
 

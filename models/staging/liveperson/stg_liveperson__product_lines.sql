@@ -1,19 +1,35 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
+{#
+    Every product line of a kept visit: of purchase carts, cart updates and viewed
+    products (engagement attributes) and of purchase goals' cart statuses.
+#}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 attributes as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
         attribute_type,
-        attribute_data
+        attribute_json,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
     where
-        {{ lp_only_changed_visits() }}
-        and attribute_type in ('purchase', 'cart_update', 'viewed_product')
+        attribute_type in ('purchase', 'cart_update', 'viewed_product')
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -21,12 +37,14 @@ goals as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         goal_achieved_number,
-        goal_metadata
+        {{ lp_parse_member('metadata_json', 'PurchaseMetadata') }} as metadata,
+        changed_at
     from {{ ref('base_liveperson__achieved_goals') }}
-    where {{ lp_only_changed_visits() }} and goal_metadata_type = 'purchase'
+    where
+        goal_metadata_type = 'purchase'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -34,7 +52,6 @@ product_lists as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         case attribute_type
             when 'purchase' then 'purchase_cart'
@@ -44,35 +61,44 @@ product_lists as (
         attribute_number,
         cast(null as bigint) as goal_achieved_number,
         case attribute_type
-            when 'purchase' then {{ lp_items('attribute_data', 'cart.products') }}
-            else {{ lp_items('attribute_data', 'products') }}
-        end as product_items
+            when 'purchase' then {{ lp_union_value(lp_union_value(
+                lp_parse_member('attribute_json', 'Purchase') ~ '.cart'
+            ) ~ '.products') }}
+            when 'cart_update' then {{ lp_union_value(
+                lp_parse_member('attribute_json', 'Cart') ~ '.products'
+            ) }}
+            else {{ lp_union_value(
+                lp_parse_member('attribute_json', 'ViewedProduct') ~ '.products'
+            ) }}
+        end as products,
+        changed_at
     from attributes
 
     union all
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         'goal_purchase_cart' as product_list,
         cast(null as bigint) as attribute_number,
         goal_achieved_number,
-        {{ lp_items('goal_metadata', 'cartStatus.products') }} as product_items
+        {{ lp_union_value(lp_union_value('metadata.cartStatus') ~ '.products') }}
+            as products,
+        changed_at
     from goals
 
 ),
 
-unnested as (
+product_lines as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         product_list,
         attribute_number,
         goal_achieved_number,
-        {{ lp_unnest('product_items', 'product_line', 'product_line_number') }}
+        changed_at,
+        {{ lp_unnest('products', 'product_line', 'product_line_number') }}
     from product_lists
 
 ),
@@ -83,11 +109,8 @@ products as (
     -- bare products: either is read.
     select
         *,
-        {{ lp_value('product_line', 'quantity', 'integer') }} as quantity,
-        coalesce(
-            {{ lp_field('product_line', 'product') }}, {{ lp_field('product_line') }}
-        ) as product
-    from unnested
+        {{ lp_union_value('product_line.product') }} as product
+    from product_lines
 
 ),
 
@@ -95,17 +118,22 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         product_list,
         attribute_number,
         goal_achieved_number,
         product_line_number,
-        {{ lp_text('product', 'sku') }} as product_sku,
-        {{ lp_text('product', 'name') }} as product_name,
-        {{ lp_text('product', 'category') }} as product_category,
-        quantity,
-        {{ lp_money('product', 'price') }} as product_price
+        coalesce(lp_text(product.sku), lp_text(product_line.sku)) as product_sku,
+        coalesce(lp_text(product.name), lp_text(product_line.name)) as product_name,
+        coalesce(lp_text(product.category), lp_text(product_line.category))
+            as product_category,
+        {{ lp_typed(typed, 'product_line.quantity', 'integer') }} as quantity,
+        coalesce(
+            {{ lp_typed(typed, 'product.price', 'amount') }},
+            {{ lp_typed(typed, 'product_line.price', 'amount') }}
+        ) as product_price,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from products
 
 )

@@ -1,27 +1,50 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        body
-    from {{ ref('base_liveperson__record_bodies') }}
-    where {{ lp_only_changed_visits() }} and body_entity = 'session_info'
+        session_info_json,
+        session_info_inline,
+        changed_at
+    from {{ ref('base_liveperson__kept_records') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
-payloads as (
+parsed as (
 
-    -- The payload's field name is not published: read the body's only field but header.
+    -- One session-info body per visit; should a visit send several, the first counts.
     select
         visit_id,
-        landed_at,
         visitor_id,
-        {{ lp_body_payload('body') }} as session_info
+        coalesce(
+            {{ lp_list_element(lp_parse_payloads('session_info_json', 'session_info'), 1) }},
+            {{ lp_list_element('session_info_inline', 1) }}
+        ) as session,
+        changed_at
     from source
+
+),
+
+sessions as (
+
+    select * from parsed
+    where session is not null
 
 ),
 
@@ -29,16 +52,17 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
-        {{ lp_text('session_info', 'userAgent') }} as user_agent,
-        {{ lp_text('session_info', 'deviceOS') }} as device_os,
-        {{ lp_text('session_info', 'deviceFamily') }} as device_family,
-        {{ lp_text('session_info', 'siteControlGroup') }} as site_control_group,
-        {{ lp_text('session_info', 'searchEngine') }} as search_engine,
-        {{ lp_text('session_info', 'searchEngineKey') }} as search_keywords,
-        {{ lp_timestamp('session_info', 'sessionStartTime') }} as session_started_at
-    from payloads
+        lp_text(session.userAgent) as user_agent,
+        lp_text(session.deviceOS) as device_os,
+        lp_text(session.deviceFamily) as device_family,
+        lp_text(session.siteControlGroup) as site_control_group,
+        lp_text(session.searchEngine) as search_engine,
+        lp_scrub_text(lp_text(session.searchEngineKey)) as search_keywords,
+        {{ lp_typed(typed, 'session.sessionStartTime', 'time') }} as session_started_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
+    from sessions
 
 )
 

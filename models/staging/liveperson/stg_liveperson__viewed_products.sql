@@ -1,17 +1,31 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        attribute_data as viewed_product,
-        reported_at
+        {{ lp_parse_member('attribute_json', 'ViewedProduct') }} as viewed,
+        reported_time,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }} and attribute_type = 'viewed_product'
+    where
+        attribute_type = 'viewed_product'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -19,11 +33,12 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        {{ lp_list_length(lp_items('viewed_product', 'products')) }} as product_count,
-        reported_at
+        {{ lp_list_length(lp_union_value('viewed.products')) }} as product_count,
+        lp_time(reported_time) as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from source
 
 )

@@ -1,17 +1,31 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
+{%- set typed = [] -%}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        attribute_data as visitor_error,
-        reported_at
+        {{ lp_parse_member('attribute_json', 'VisitorError') }} as visitor_error,
+        reported_time,
+        changed_at
     from {{ ref('base_liveperson__engagement_attributes') }}
-    where {{ lp_only_changed_visits() }} and attribute_type = 'visitor_error'
+    where
+        attribute_type = 'visitor_error'
+        and visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
@@ -19,15 +33,16 @@ renamed as (
 
     select
         visit_id,
-        landed_at,
         visitor_id,
         attribute_number,
-        {{ lp_text('visitor_error', 'contextId') }} as error_context_id,
-        {{ lp_text('visitor_error', 'message') }} as error_message,
-        {{ lp_value('visitor_error', 'code', 'bigint') }} as error_code,
-        {{ lp_value('visitor_error', 'level', 'bigint') }} as error_level,
-        {{ lp_value('visitor_error', 'resolved', 'boolean') }} as is_resolved,
-        reported_at
+        lp_text(visitor_error.contextId) as error_context_id,
+        lp_scrub_text(lp_text(visitor_error.message)) as error_message,
+        {{ lp_typed(typed, 'visitor_error.code', 'bigint') }} as error_code,
+        {{ lp_typed(typed, 'visitor_error.level', 'bigint') }} as error_level,
+        {{ lp_typed(typed, 'visitor_error.resolved', 'boolean') }} as is_resolved,
+        lp_time(reported_time) as reported_at,
+        {{ lp_unreadable_values(typed) }} as unreadable_values,
+        changed_at
     from source
 
 )

@@ -1,110 +1,71 @@
--- depends_on: {{ ref('base_liveperson__web_session_records') }}
--- One row per engagement-attribute event of a kept visit, its member type recognised
--- once, here; the typed attribute models read `attribute_data` from this model.
+{#
+    One row per engagement-attribute event of a kept visit, numbered in the visit (bodies
+    in order, events in order), its member recognised once, here, from the declaration's
+    union EngagementAttributeData. Each typed attribute model reads its members'
+    `attribute_json` by its record type. In `raw`: attributes hold personal data in clear.
+#}
 with
+
+changed_visits as (
+
+    -- The visits to recompute: on an incremental run, those whose kept landing changed
+    -- since this model's last run (base_liveperson__visit_changes); all on a full one.
+    select visit_id
+    from {{ ref('base_liveperson__visit_changes') }}
+    {% if is_incremental() -%}
+        where changed_at > ({{ lp_last_change_in(this) }})
+    {%- endif %}
+
+),
 
 source as (
 
     select
         visit_id,
         visitor_id,
-        body_position,
-        body,
-        file_name,
-        line_number,
-        landed_at
-    from {{ ref('base_liveperson__record_bodies') }}
-    where {{ lp_only_changed_visits() }} and body_entity = 'engagement_attributes'
+        engagement_attributes_json,
+        changed_at
+    from {{ ref('base_liveperson__kept_records') }}
+    where visit_id in (select changed_visits.visit_id from changed_visits)
 
 ),
 
-record_types as (
-
-    select
-        {{ lp_type_key('type_name') }} as type_key,
-        entity
-    from {{ ref('liveperson_record_types') }}
-    where member_kind = 'engagement_attribute'
-
-),
-
-attribute_lists as (
+parsed as (
 
     select
         visit_id,
         visitor_id,
-        body_position,
-        file_name,
-        line_number,
-        landed_at,
-        {{ lp_items('body', 'engagementAttributes') }} as attribute_items
+        changed_at,
+        {{ lp_parse_payloads('engagement_attributes_json', 'engagement_attributes') }}
+            as events
     from source
 
 ),
 
-unnested as (
+events as (
 
     select
         visit_id,
         visitor_id,
-        body_position,
-        file_name,
-        line_number,
-        landed_at,
-        {{ lp_unnest('attribute_items', 'attribute', 'item_position') }}
-    from attribute_lists
-
-),
-
-attribute_fields as (
-
-    select
-        visit_id,
-        visitor_id,
-        row_number() over (
-            partition by visit_id order by body_position, item_position
-        ) as attribute_number,
-        {{ lp_timestamp('attribute', 'timestamp') }} as reported_at,
-        {{ lp_json_get(lp_field('attribute'), '$."data"') }} as data_wrapper,
-        file_name,
-        line_number,
-        landed_at
-    from unnested
-
-),
-
-named as (
-
-    select
-        visit_id,
-        visitor_id,
-        attribute_number,
-        {{ lp_wrapper_name('data_wrapper') }} as attribute_type_name,
-        {{ lp_unwrap('data_wrapper') }} as attribute_data,
-        reported_at,
-        file_name,
-        line_number,
-        landed_at
-    from attribute_fields
+        changed_at,
+        {{ lp_unnest('events', 'event', 'attribute_number') }}
+    from parsed
 
 ),
 
 recognized as (
 
     select
-        named.visit_id,
-        named.visitor_id,
-        named.attribute_number,
-        record_types.entity as attribute_type,
-        named.attribute_type_name,
-        named.attribute_data,
-        named.reported_at,
-        named.file_name,
-        named.line_number,
-        named.landed_at
-    from named
-    left join record_types
-        on {{ lp_type_key('named.attribute_type_name') }} = record_types.type_key
+        visit_id,
+        visitor_id,
+        attribute_number,
+        {{ lp_member_entity('EngagementAttributeData', lp_union_branch('event.data')) }}
+            as attribute_type,
+        {{ lp_union_branch('event.data') }} as attribute_type_name,
+        {{ lp_union_value('event.data') }} as attribute_json,
+        event.timestamp as reported_time,
+        changed_at
+    from events
 
 )
 

@@ -1,0 +1,134 @@
+{#
+    The SQL functions that read LivePerson values, created before every run (on-run-start
+    in dbt_project.yml) with the same names on every engine, so that models and compiled
+    SQL say `lp_amount(purchase.total)` rather than the expression behind it. DuckDB:
+    macros stored in the warehouse (they work in `make shell` too). Spark: temporary SQL
+    functions of the session.
+
+    The parse reads every Avro union as a map {branch: value} (`{"double": "85.41"}`,
+    `{"com.liveperson.dataaccess.ControlGroupEnum": "NA"}`: any branch, any type name);
+    these functions take a scalar union and give its value:
+      lp_text(u)       its text
+      lp_amount(u)     money: decimal(18, 4), 0 or more and below 10^14, else null
+      lp_decimal(u)    a signed decimal(18, 4), else null
+      lp_integer(u)    a whole number that fits 32 bits, else null
+      lp_bigint(u)     a whole number that fits 64 bits, else null
+      lp_boolean(u)    true or false (as JSON writes them), else null
+      lp_time(u)       a UTC timestamp from epoch milliseconds (12 or 13 digits) or
+                       ISO-8601 text (with Z or an offset: converted; without: UTC),
+                       else null
+      lp_problem(u, kind)
+                       why the value cannot be read as `kind` ('amount', 'decimal',
+                       'integer', 'bigint', 'boolean', 'time'): 'encrypted' (a PGP
+                       message), 'out of range' (a number), else 'not <a kind>'; null
+                       when it can, or when there is no value
+    and on text:
+      lp_type_key(name)    a type name's short name (after the last dot), lower-cased:
+                           how record types are recognised
+      lp_pseudonym(text)   HMAC-SHA256 of the text (64 hex digits) with the key of
+                           LP_PSEUDONYM_KEY_FILE (macros/privacy.sql)
+      lp_scrub_url(url)    the URL without what may identify a person (macros/privacy.sql)
+      lp_scrub_text(text)  free text with e-mail addresses replaced by `redacted`
+#}
+{% macro lp_create_functions() -%}
+    {{ return(adapter.dispatch('lp_create_functions', 'liveperson_warehouse')()) }}
+{%- endmacro %}
+
+{#
+    The definitions: name, parameters (name, Spark type), Spark return type and body.
+    Bodies are written once, in SQL both engines read (Spark's regexp_like is DuckDB's
+    regexp_matches); `lp_scalar(u)` in a body is the union's value (map_values(u)[1] on
+    DuckDB, [0] on Spark).
+#}
+{% macro lp_function_definitions() -%}
+    {%- set union = [('u', 'map<string, string>')] -%}
+    {%- set text = [('v', 'string')] -%}
+    {{ return([
+        ('lp_text', union, 'string', "lp_scalar(u)"),
+        ('lp_amount', union, 'decimal(18, 4)',
+            "case when try_cast(lp_scalar(u) as decimal(18, 4)) >= 0"
+            ~ " then try_cast(lp_scalar(u) as decimal(18, 4)) end"),
+        ('lp_decimal', union, 'decimal(18, 4)',
+            "try_cast(lp_scalar(u) as decimal(18, 4))"),
+        ('lp_integer', union, 'int',
+            "case when regexp_matches(lp_scalar(u), '^-?[0-9]{1,10}$')"
+            ~ " then try_cast(lp_scalar(u) as int) end"),
+        ('lp_bigint', union, 'bigint',
+            "case when regexp_matches(lp_scalar(u), '^-?[0-9]{1,19}$')"
+            ~ " then try_cast(lp_scalar(u) as bigint) end"),
+        ('lp_boolean', union, 'boolean',
+            "case lp_scalar(u) when 'true' then true when 'false' then false end"),
+        ('lp_time', union, 'timestamp', lp_time_body()),
+        ('lp_problem', union + [('kind', 'string')], 'string', "case
+            when lp_scalar(u) is null then null
+            when kind = 'amount' and lp_amount(u) is not null then null
+            when kind = 'decimal' and lp_decimal(u) is not null then null
+            when kind = 'integer' and lp_integer(u) is not null then null
+            when kind = 'bigint' and lp_bigint(u) is not null then null
+            when kind = 'boolean' and lp_boolean(u) is not null then null
+            when kind = 'time' and lp_time(u) is not null then null
+            when lp_scalar(u) like '-----BEGIN PGP%' then 'encrypted'
+            when try_cast(lp_scalar(u) as double) is not null then 'out of range'
+            when kind in ('amount', 'integer') then 'not an ' || kind
+            else 'not a ' || kind
+        end"),
+        ('lp_type_key', text, 'string', "lower(regexp_extract(v, '[^.]*$', 0))"),
+        ('lp_pseudonym', text, 'string', lp_pseudonym_body()),
+        ('lp_scrub_url', text, 'string', lp_scrub_url_body()),
+        ('lp_scrub_text', text, 'string', lp_scrub_text_body()),
+    ]) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_create_functions() -%}
+    {#- A record or array union (a map {type name or `array`: value}): its value and
+        its branch. Spark reads them with map_values / map_keys (lp_union_value). -#}
+    create or replace macro main.lp_value(m) as map_values(m)[1];
+    create or replace macro main.lp_branch(m) as map_keys(m)[1];
+    {% for name, parameters, _, body in lp_function_definitions() -%}
+        create or replace macro main.{{ name }}(
+            {{- parameters | map(attribute=0) | join(', ') -}}
+        ) as {{ body | replace('lp_scalar(u)', 'map_values(u)[1]') }};
+    {% endfor -%}
+{%- endmacro %}
+
+{% macro spark__lp_create_functions() -%}
+    {%- do run_query(lp_spark_pseudonym_key_view()) -%}
+    {%- for name, parameters, returns, body in lp_function_definitions() -%}
+        {%- set signature = [] -%}
+        {%- for parameter, type in parameters -%}
+            {%- do signature.append(parameter ~ ' ' ~ type) -%}
+        {%- endfor -%}
+        {%- do run_query(
+            'create or replace temporary function ' ~ name ~ '('
+            ~ signature | join(', ') ~ ') returns ' ~ returns ~ ' return '
+            ~ (body | replace('lp_scalar(u)', 'map_values(u)[0]')
+                | replace('regexp_matches(', 'regexp_like('))
+        ) -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#
+    lp_time: epoch milliseconds, else ISO text with a zone (converted to UTC), else ISO
+    text without one (read as UTC). Spark's session time zone is UTC (profiles.yml).
+#}
+{% macro lp_time_body() -%}
+    {{ return(adapter.dispatch('lp_time_body', 'liveperson_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_time_body() -%}
+    case
+        when regexp_full_match(lp_scalar(u), '[0-9]{12,13}')
+            then make_timestamp(cast(lp_scalar(u) as bigint) * 1000)
+        when regexp_matches(lp_scalar(u), '(Z|[+-][0-9]{2}:?[0-9]{2})$')
+            then timezone('UTC', try_cast(lp_scalar(u) as timestamptz))
+        else try_cast(lp_scalar(u) as timestamp)
+    end
+{%- endmacro %}
+
+{% macro spark__lp_time_body() -%}
+    case
+        when lp_scalar(u) rlike '^[0-9]{12,13}$'
+            then timestamp_millis(cast(lp_scalar(u) as bigint))
+        else cast(lp_scalar(u) as timestamp)
+    end
+{%- endmacro %}

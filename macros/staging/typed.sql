@@ -1,0 +1,39 @@
+{#
+    Typing a value in a staging model, and saying when it could not be typed.
+    `lp_typed(fields, union_expr, kind)` renders the typed value (`lp_amount(purchase.total)`)
+    and notes (union_expr, kind) in `fields`, a list the model declares once; then
+    `lp_unreadable_values(fields)` renders the list of the values of this row that were
+    sent but could not be read, as {field, problem} (the problem as lp_problem gives it).
+    stg_liveperson__quarantine lists them all with their file and line.
+#}
+{% macro lp_typed(fields, union_expr, kind) -%}
+    {%- do fields.append((union_expr, kind)) -%}
+    lp_{{ kind }}({{ union_expr }})
+{%- endmacro %}
+
+{% macro lp_unreadable_values(fields) -%}
+    {%- set checks = [] -%}
+    {%- for union_expr, kind in fields -%}
+        {%- do checks.append(lp_struct([
+            ('field', "'" ~ union_expr ~ "'"),
+            ('problem', "lp_problem(" ~ union_expr ~ ", '" ~ kind ~ "')"),
+        ])) -%}
+    {%- endfor -%}
+    {{ lp_list_filter(
+        lp_list_of(checks), 'lp_check', 'lp_check.problem is not null'
+    ) }}
+{%- endmacro %}
+
+{#
+    The entity a union member's type name stands for (the declaration's unions), by
+    short name in any case; null for a name the declaration does not know.
+#}
+{% macro lp_member_entity(union_name, branch_expr) -%}
+    case lp_type_key({{ branch_expr }})
+    {%- for entity, member in lp_web_session_schema().unions[union_name].items() %}
+        {%- for name in member.names %}
+        when '{{ name | lower }}' then '{{ entity }}'
+        {%- endfor %}
+    {%- endfor %}
+    end
+{%- endmacro %}
