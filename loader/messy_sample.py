@@ -320,6 +320,9 @@ class Messiness:
     identified: float = 0.6  # a visit with a CustomerInfo
     noise: float = 0.3  # unknown types and fields, other attributes and goals
     redelivered: float = 0.1  # visits landed again, changed, in a later run
+    odd_branches: float = 0.3  # money as text, long or int, another branch, several keys
+    # Branch names for money besides double, string, long and int (any name is a scalar's).
+    branch_names: tuple[str, ...] = ("float", "Double", "com.example.Money")
 
 
 @dataclass
@@ -394,8 +397,7 @@ class MessyVisits:
         """An event time: epoch milliseconds, ISO text of the same instant, or unknown."""
         if self.chance(self.mess.unknown_time):
             return self.rng.choice(BAD_TIMES)
-        form = self.rng.random()
-        if form < 0.8:
+        if not self.chance(self.mess.odd_branches):
             return ms
         return iso(ms, self.rng.choice(("Z", "", "+02:00", "-05:30")))
 
@@ -404,27 +406,27 @@ class MessyVisits:
         value, or under another branch name."""
         if self.chance(self.mess.bad_value):
             return self.rng.choice(BAD_AMOUNTS)
-        if self.chance(0.02):
+        if self.chance(self.mess.bad_value / 5):
             amount = self.rng.choice(EDGE_AMOUNTS)
         elif self.chance(0.5):
             amount = self.rng.choice(AMOUNTS)
         else:
             amount = round(self.rng.uniform(1, 400), 2)
+        if not self.chance(self.mess.odd_branches):
+            return amount  # {"double": amount}
         branch = self.rng.random()
-        if branch < 0.7:
-            return amount
-        if branch < 0.8:
+        if branch < 0.35:
             return {"string": repr(amount) if isinstance(amount, float) else str(amount)}
-        if branch < 0.9 and float(amount).is_integer():
+        if branch < 0.7 and float(amount).is_integer():
             return {self.rng.choice(("long", "int")): int(amount)}
-        if branch < 0.93:
+        if branch < 0.8:
             return {"double": amount, "string": "read by the first key"}
-        return {self.rng.choice(("float", "Double", "com.example.Money")): amount}
+        return {self.rng.choice(self.mess.branch_names): amount}
 
     def order_id(self) -> str | dict:
         if self.order_ids and self.chance(self.mess.shared_order_id):
             return self.padded(self.rng.choice(self.order_ids))
-        if self.chance(0.1):
+        if self.chance(self.mess.odd_branches / 3):
             number = self.rng.randrange(10**6)
             self.order_ids.append(str(number))
             return {"long": number}
@@ -438,7 +440,7 @@ class MessyVisits:
         return self.rng.randrange(0, 12) if self.chance(0.7) else MISSING
 
     def cart_record(self, total: object, status: bool) -> object:
-        if total is MISSING and self.chance(0.3):
+        if total is MISSING and self.chance(self.mess.missing_total):
             return MISSING if self.chance(0.5) else None
         return cart(
             total=total,
@@ -510,13 +512,15 @@ class MessyVisits:
         return []
 
     def case(self, text: str) -> str:
-        return self.rng.choice((text, text.lower(), text.upper())) if self.chance(0.3) else text
+        if not self.chance(self.mess.padded_id):
+            return text
+        return self.rng.choice((text, text.lower(), text.upper()))
 
     def start(self) -> tuple[int, object]:
         ms = self.start_ms + self.rng.randrange(self.span_ms)
         if self.chance(self.mess.unknown_start):
             return ms, self.rng.choice((raw("1e400"), None, MISSING, Bare(ms), 5, "soon"))
-        return ms, ms if self.chance(0.9) else iso(ms)
+        return ms, iso(ms) if self.chance(self.mess.odd_branches / 3) else ms
 
     def visit(self) -> dict:
         """A random visit."""
@@ -553,7 +557,7 @@ class MessyVisits:
             start=start,
             bodies=bodies,
             wrapped=not self.chance(self.mess.bare_top_level),
-            header_on_first_body=len(bodies) == 1 or not self.chance(0.1),
+            header_on_first_body=len(bodies) == 1 or not self.chance(self.mess.noise / 3),
             header_type=self.type_name("VisitorHeader"),
             **({"unknownTopLevelField": {"string": "x"}} if self.chance(self.mess.noise) else {}),
         )
