@@ -193,7 +193,11 @@ def scalar(value: object) -> str | int | float | bool | None:
 
 
 def record(value: object) -> tuple[str, dict] | None:
-    """A record-typed union: (short type name, lower case; its fields)."""
+    """A record-typed union: (short type name, lower case; its fields).
+
+    Reading: only the members (Purchase, PurchaseMetadata, CustomerInfo) are told apart by
+    name; a header, cart or body is read whatever its type name.
+    """
     wrapped = branch(value)
     if wrapped is None or not isinstance(wrapped[1], dict):
         return None
@@ -257,7 +261,8 @@ def read_visit(top: object) -> Visit | None:
     """A landed record as a visit; None when no body's header has a non-empty visitId.
 
     Reading: the visitor is the `visitorId` of the same header as the visit id (the text
-    does not say which header). The start time follows the Time rule of section 1.
+    does not say which header); every body of the record belongs to the visit, whatever
+    visit id its own header carries. The start time follows the Time rule of section 1.
     """
     if not isinstance(top, dict):
         return None
@@ -747,7 +752,9 @@ def order_row(
 
 
 def aov_by_segment(orders: list[dict], tiers: list[str], currency: str) -> list[dict]:
-    """One row per segment (every tier on the list, identified non-member, anonymous)."""
+    """One row per segment (every tier on the list, identified non-member, anonymous), each
+    also without orders. Reading: the median is rounded like the average, half away from
+    zero."""
     all_orders = len(orders)
     all_revenue = sum((o["order_total"] for o in orders if o["has_order_total"]), Decimal(0))
     rows = []
