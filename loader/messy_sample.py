@@ -29,10 +29,13 @@ DIR/landing-2/  land after landing-1, in a second run (re-deliveries):
       visit dropped, totals changed): it replaces the first landing of that file.
   ...part-00100-0.gz  changed copies of visits landed in landing-1 (another total, a lost
       purchase, a new customer id): the latest landing of a visit wins.
+  ...part-00101-0.gz, and one random file again under its own name: changed copies of
+      random visits, and a random file with some visits gone and some changed.
 DIR/customer_memberships.csv  the membership list (customer_id, membership_tier,
   member_since): padded and mixed-case ids and tiers, a customer on two or three rows,
   rows without a tier or without a customer id, unknown member_since, unlisted tiers
-  ("platinum", "bronze"), members since after some of their orders.
+  ("platinum", "bronze"), members since after some of their orders; every tier also wins
+  for an `anchor-<tier>` customer of its own.
 DIR/_messy_manifest.json  the files in landing order, with what each breaks.
 
 Output depends only on the arguments. What the order rules leave open (see the report on
@@ -40,7 +43,12 @@ issue 13) is not generated, so that a disagreement with the reference is a real 
 order or customer ids, decimal strings with exponents or blanks, times as digit strings or
 as floats, ISO times outside 2000-2100, tiny negative amounts, a CustomerInfo without an id
 beside one with an id, body type names that disagree with their fields, headers with
-different visit ids in one record, duplicate JSON keys, non-ASCII ids, missing visitor ids.
+different visit ids in one record, duplicate JSON keys, non-ASCII ids, missing visitor ids,
+a tier found only on rows that lose to another row of their customer, and customer ids or
+tiers that dbt's seed loader reads as null ("null", "NULL").
+
+`random_landings` alone gives random data sets for the tests (loader-independent bytes, a
+membership CSV), their mess set by `Messiness`: all zero is tidy data.
 """
 
 from __future__ import annotations
