@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--visits", type=int, default=2000)
     sample.add_argument("--days", type=int, default=7)
     sample.add_argument("--seed", type=int, default=42)
+    sample.add_argument(
+        "--messy", action="store_true", help="data that breaks every assumption (messy_sample.py)"
+    )
+    sample.add_argument(
+        "--large-record-bytes", type=int, help="--messy: also one record larger than this"
+    )
 
     commands.add_parser("status", parents=[common], help="what has been landed")
     commands.add_parser(
@@ -162,6 +168,18 @@ def run(args: argparse.Namespace) -> int:
         if args.visits <= 0 or args.days <= 0:
             print("--visits and --days must be positive.", file=sys.stderr)
             return EXIT_CONFIG
+        if args.messy:
+            from loader.messy_sample import write_messy_sample
+
+            messy = write_messy_sample(
+                args.out,
+                visits=args.visits,
+                days=args.days,
+                seed=args.seed,
+                large_record_bytes=args.large_record_bytes,
+            )
+            print(f"wrote {len(messy.files)} messy files to {args.out}", file=sys.stderr)
+            return EXIT_OK
         summary = write_sample(args.out, visits=args.visits, days=args.days, seed=args.seed)
         print(
             f"wrote {summary.visits:,} visits in {len(summary.files)} files to {args.out} "
