@@ -12,9 +12,12 @@
     end
 {%- endmacro %}
 
-{# A membership tier as it is compared and shown: trimmed and lower-cased. #}
+{#
+    A membership tier as it is compared and shown: like a customer id (lp_customer_key),
+    trimmed of blanks and lower-cased.
+#}
 {% macro lp_tier_name(tier_expr) -%}
-    nullif(lower(trim(cast({{ tier_expr }} as {{ dbt.type_string() }}))), '')
+    {{ lp_customer_key(tier_expr) }}
 {%- endmacro %}
 
 {#

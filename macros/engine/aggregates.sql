@@ -38,3 +38,28 @@
         percentile_cont(0.5) within group (order by {{ expr }}) as {{ lp_money_type() }}
     )
 {%- endmacro %}
+
+{#
+    Money over a count, exactly, to the cent, half away from zero (an amount is never
+    negative): both engines divide decimals as doubles, which can miss a cent on large
+    sums, so this divides whole ten-thousandths. Null when the count is 0.
+#}
+{% macro lp_money_per(total_expr, count_expr) -%}
+    {{ return(adapter.dispatch('lp_money_per', 'liveperson_warehouse')(
+        total_expr, count_expr
+    )) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_money_per(total_expr, count_expr) -%}
+    case when {{ count_expr }} > 0 then cast(
+        (cast({{ total_expr }} * 10000 as hugeint) + 50 * {{ count_expr }})
+        // (100 * {{ count_expr }}) as decimal(18, 0)
+    ) * cast(0.01 as decimal(3, 2)) end
+{%- endmacro %}
+
+{% macro spark__lp_money_per(total_expr, count_expr) -%}
+    case when {{ count_expr }} > 0 then cast(
+        (cast({{ total_expr }} * 10000 as decimal(38, 0)) + 50 * {{ count_expr }})
+        div (100 * {{ count_expr }}) as decimal(18, 0)
+    ) * cast(0.01 as decimal(3, 2)) end
+{%- endmacro %}

@@ -47,7 +47,8 @@ reports_unioned as (
         {{ lp_order_key('order_id') }} as order_key,
         purchase_total,
         cart_total,
-        cart_item_count as item_count,
+        -- A negative item count is no count.
+        case when cart_item_count >= 0 then cart_item_count end as item_count,
         reported_at
     from purchases
 
@@ -61,7 +62,9 @@ reports_unioned as (
         {{ lp_order_key('purchase_order_id') }} as order_key,
         purchase_total,
         purchase_cart_total as cart_total,
-        purchase_cart_item_count as item_count,
+        case
+            when purchase_cart_item_count >= 0 then purchase_cart_item_count
+        end as item_count,
         achieved_at as reported_at
     from goals_achieved
 

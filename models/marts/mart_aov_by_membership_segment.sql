@@ -126,7 +126,7 @@ shares_computed as (
         visitor_count,
         revenue,
         cast(
-            round(revenue / nullif(orders_with_total_count, 0), 2)
+            {{ lp_money_per('revenue', 'orders_with_total_count') }}
             as {{ lp_money_type() }}
         ) as average_order_value,
         cast(round(median_order_total, 2) as {{ lp_money_type() }})

@@ -40,15 +40,17 @@ BLANKS = " \t\r\n"
 MONEY_PLACES = Decimal("0.0001")
 CENTS = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 14
-ITEM_COUNT_MAX = 2_147_483_647
 EPOCH = datetime(1970, 1, 1)
-EARLIEST_MS, LATEST_MS = 946_684_800_000, 4_102_444_800_000  # 2000-01-01, 2100-01-01 (excl.)
+EPOCH_MILLISECONDS = re.compile(r"\d{12,13}")
 ISO_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?"
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
 )
-# Reading: "a string holding a decimal number" is an optional sign, digits and an optional
-# decimal point, nothing else (no exponent, no surrounding blanks, no "inf"/"nan").
-DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+# A decimal number as a decimal parser reads it: optional sign, digits (underscores between
+# them allowed), optional point and digits, optional exponent, blanks around ignored.
+DECIMAL_TEXT = re.compile(r"[+-]?(?:\d(?:_?\d)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+WHOLE_NUMBER = re.compile(r"-?\d{1,10}")
+INT32 = 2_147_483_647
 
 ORDER_COLUMNS = (
     "order_id",
@@ -299,56 +301,53 @@ def order_id(value: object) -> str | None:
     return found or None
 
 
-def money(value: object) -> Decimal | None:
-    """A JSON number or a decimal string, read as a double, rounded to 4 places half away
-    from zero (the double's exact value is rounded: 1.00005 is 1.0001 but 2.00005 is
-    2.0000), valid from 0 to below 10^14.
-
-    Reading: a small negative amount that rounds to -0.0000 is "at least 0": valid, 0.
-    """
-    found = scalar(value)
+def value_text(found: object) -> str | None:
+    """A scalar's text as the spec reads it: a string as it is, an integer's digits, a
+    float as a JSON writer prints the double (its shortest round-trip form; an overflowed
+    number is no number), true/false."""
+    if found is None:
+        return None
     if isinstance(found, bool):
+        return "true" if found else "false"
+    if isinstance(found, float):
+        return repr(found) if math.isfinite(found) else "overflow"
+    return str(found)
+
+
+def money(value: object) -> Decimal | None:
+    """The value's text read as a decimal number, rounded to 4 places half away from zero
+    (`2.00005` is 2.0001), valid from 0 to below 10^14 (-0.00001 rounds to 0: valid)."""
+    found = value_text(scalar(value))
+    if found is None or not DECIMAL_TEXT.fullmatch(found.strip()):
         return None
-    if isinstance(found, str):
-        if not DECIMAL_TEXT.fullmatch(found):
-            return None
-        found = float(found)
-    if not isinstance(found, int | float):
+    number = Decimal(found.strip().replace("_", ""))
+    if not -MONEY_LIMIT < number < MONEY_LIMIT:  # 1e400 and the like: out of range
         return None
-    try:
-        number = float(found)
-    except OverflowError:
-        return None
-    if not math.isfinite(number) or not -1 < number < float(MONEY_LIMIT):
-        return None
-    rounded = Decimal(number).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    rounded = number.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
     if rounded < 0 or rounded >= MONEY_LIMIT:
         return None
     return rounded if rounded else Decimal("0.0000")
 
 
 def item_count(value: object) -> int | None:
-    """Reading: "an integer" is a JSON integer (not a string of digits, not 3.0)."""
-    found = scalar(value)
-    if isinstance(found, bool) or not isinstance(found, int):
+    """The value's text when it is 1 to 10 digits (a JSON integer or a string of digits;
+    `3.0` is no value) from 0 to 2147483647."""
+    found = value_text(scalar(value))
+    if found is None or not WHOLE_NUMBER.fullmatch(found):
         return None
-    return found if 0 <= found <= ITEM_COUNT_MAX else None
+    number = int(found)
+    return number if 0 <= number <= INT32 else None
 
 
 def parse_time(found: object) -> datetime | None:
-    """Epoch milliseconds in [2000, 2100) or ISO-8601 text; naive UTC; else unknown.
-
-    Reading: an integer is a JSON integer; the 2000-2100 range bounds integers only (the
-    text gives it there); an ISO fraction beyond microseconds is cut, not rounded.
-    """
-    if isinstance(found, bool):
+    """12 or 13 digits (a JSON integer or a string) are epoch milliseconds; else ISO-8601
+    text with `T` or a space, an optional fraction (cut to microseconds) and an optional
+    `Z` or offset; naive UTC; else unknown."""
+    found = value_text(found) if not isinstance(found, bool) else None
+    if found is None:
         return None
-    if isinstance(found, int):
-        if EARLIEST_MS <= found < LATEST_MS:
-            return EPOCH + timedelta(milliseconds=found)
-        return None
-    if not isinstance(found, str):
-        return None
+    if EPOCH_MILLISECONDS.fullmatch(found):
+        return EPOCH + timedelta(milliseconds=int(found))
     match = ISO_TIME.fullmatch(found)
     if not match:
         return None
@@ -371,7 +370,8 @@ def parse_time(found: object) -> datetime | None:
 
 def _offset(zone: str) -> timezone:
     sign = -1 if zone[0] == "-" else 1
-    return timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+    minutes = zone[-2:]
+    return timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(minutes)))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ bare_read as (
         case
             when
                 {{ lp_union_value('parsed.recordCollection') }} is null
-                or lower({{ lp_union_branch('parsed.metaData') }}) not like '%metadata'
+                or lp_type_key({{ lp_union_branch('parsed.metaData') }}) <> 'metadata'
                 then {{ lp_parse_json('record', bare_parts) }}
         end as bare_parsed
     from wrapped_read
@@ -75,7 +75,7 @@ parts as (
         record,
         lp_text(parsed.dataType) as data_type,
         case
-            when lower({{ lp_union_branch('parsed.metaData') }}) like '%metadata'
+            when lp_type_key({{ lp_union_branch('parsed.metaData') }}) = 'metadata'
                 then {{ lp_union_value('parsed.metaData') }}
             else bare_parsed.metaData
         end as meta,
@@ -98,7 +98,7 @@ visits as (
                 lp_union_value(lp_union_value('lp_item.body') ~ '.header')
             ),
             'lp_header',
-            'lp_text(lp_header.visitId) is not null'
+            "lp_text(lp_header.visitId) <> ''"
         ), 1) }} as header
     from parts
 

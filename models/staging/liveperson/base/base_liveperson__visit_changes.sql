@@ -38,7 +38,7 @@ landed_files as (
 
 changed_visits as (
 
-    select records.visit_id
+    select distinct records.visit_id
     from records
     where records.file_name in (select landed_files.file_name from landed_files)
     {% if is_incremental() -%}
