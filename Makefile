@@ -35,7 +35,7 @@ AOV_SQL := select customer_segment, order_count, customer_count, \
 	from marts.mart_aov_by_membership_segment order by segment_sort_order
 
 .PHONY: help install build load sample dbt hourly test lint format clean lock
-.PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark
+.PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark metrics
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -82,6 +82,17 @@ build: load dbt ## everything: install, land data, dbt build, print the AOV by s
 aov: ## print average order value by membership segment (needs a built warehouse)
 	@echo "Average order value by membership segment ($(WAREHOUSE_PATH)):"
 	@$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)" -c "$(AOV_SQL)"
+
+# MetricFlow reads the warehouse through metrics/profiles.yml: read-only, closed after each
+# query, so it never holds the write lock a build needs. `dbt parse` first writes the
+# semantic manifest mf reads (target/semantic_manifest.json) from the YAML as it is now.
+MF := DBT_PROFILES_DIR=$(CURDIR)/metrics $(BIN)/mf
+METRICS_QUERY ?= --saved-query aov_by_membership_segment --order -average_order_value --decimals 2
+metrics: install ## average order value by segment through MetricFlow [METRICS_QUERY='--metrics ...']
+	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
+	@$(DBT) parse --quiet
+	@echo "mf query $(METRICS_QUERY) ($(WAREHOUSE_PATH)):"
+	@$(MF) query $(METRICS_QUERY) --quiet
 
 shell: install ## the DuckDB command-line client on the warehouse, read-only
 	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
