@@ -23,6 +23,7 @@ SAMPLE_VISITS ?= 2000
 SAMPLE_DAYS ?= 7
 SAMPLE_SEED ?= 42
 DOCS_PORT ?= 8080
+DASHBOARD_PORT ?= 8501
 # The column-lineage page of the docs site, written by `python -m lineage docs`.
 LINEAGE_DOC := models/marts/_marts__column_lineage.md
 # apt-get needs root; `make browser` asks sudo for it when run as another user.
@@ -36,6 +37,7 @@ AOV_SQL := select customer_segment, order_count, customer_count, \
 
 .PHONY: help install build load sample dbt hourly test lint format clean lock
 .PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark metrics
+.PHONY: dashboard dashboard-deps
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -98,6 +100,18 @@ shell: install ## the DuckDB command-line client on the warehouse, read-only
 	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
 	$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)"
 
+# The dashboard's packages (Streamlit, and Playwright for its browser tests): not in
+# requirements.txt, since only the dashboard and its tests use them.
+$(VENV)/.dashboard-installed: requirements-dashboard.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dashboard.txt
+	touch $@
+
+dashboard-deps: $(VENV)/.dashboard-installed ## install Streamlit and Playwright (pinned) into .venv
+
+# Read-only, short-lived connections: make build and make hourly run while it is open.
+dashboard: dashboard-deps ## serve the dashboard on localhost:DASHBOARD_PORT (8501; Ctrl-C stops)
+	$(BIN)/python -m dashboard --port $(DASHBOARD_PORT)
+
 docs-build: install ## write the docs site (target/index.html, static_index.html) with column lineage
 	$(PY) -m loader.dbt_runner compile --quiet
 	$(PY) -m lineage docs --out $(LINEAGE_DOC)
@@ -126,7 +140,7 @@ format: install ## fix what the linters can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models macros tests/dbt
 
-test: install lint browser ## the whole test suite (CI runs it, then test-spark)
+test: install lint browser dashboard-deps ## the whole test suite (CI runs it, then test-spark)
 	$(BIN)/pytest tests/python
 
 # The Spark engine (dbt-spark in-process, PySpark; needs Java 17): not in requirements.txt,
