@@ -46,6 +46,14 @@ def when(value: object) -> str:
     return str(value)
 
 
+def shown_path(path: Path) -> str:
+    """The warehouse path, relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def money(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{value:,.2f}"
 
@@ -82,7 +90,7 @@ def figures(con, filters: queries.Filters, grain: str) -> dict[str, pd.DataFrame
 def show_freshness(path: Path, fresh: pd.Series, reading: Reading) -> None:
     stale = reading.signature != reading_signature_now(path)
     lines = [
-        f"**Figures read** {when(reading.read_at)} from `{path}` "
+        f"**Figures read** {when(reading.read_at)} from `{shown_path(path)}` "
         f"(file last changed {when(reading.signature.modified_at)}).",
         f"**Newest landed file:** {when(fresh['newest_landed_at'])} UTC · "
         f"**marts built from landings up to:** {when(fresh['marts_landed_at'])} UTC · "

@@ -35,6 +35,7 @@ CHROMIUM_FLAGS = (
 # Every chart's SVG marks, drawn: what "the page has rendered" means here.
 RENDERED = ".st-key-headline svg.marks"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+EXCEPTION = '[data-testid="stException"]'
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,14 @@ def chromium(playwright: Playwright) -> Browser:
 
 
 def open_rendered(page: Page, url: str, selector: str = RENDERED, timeout_ms: int = 60_000) -> None:
-    """Load `url` and wait until `selector` is drawn and Streamlit has finished running."""
+    """Load `url` and wait until `selector` is drawn and Streamlit has finished running.
+
+    A page that shows an exception instead fails at once, with the exception's text."""
     page.goto(url)
-    page.wait_for_selector(selector, timeout=timeout_ms)
+    page.wait_for_selector(f"{selector}, {EXCEPTION}", timeout=timeout_ms)
     # The app's root says whether the page's script is still running.
     page.wait_for_selector(IDLE, state="attached", timeout=timeout_ms)
+    if page.locator(EXCEPTION).count():
+        raise AssertionError(
+            f"{url} shows an exception:\n{page.locator(EXCEPTION).first.inner_text()}"
+        )
