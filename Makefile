@@ -124,7 +124,7 @@ lineage: install ## where mart columns come from: [MODEL=fct_orders [COLUMN=orde
 	@$(PY) -m loader.dbt_runner compile --quiet
 	@$(PY) -m lineage show $(if $(MODEL),--model $(MODEL)) $(if $(COLUMN),--column $(COLUMN))
 
-browser: ## install Debian's chromium (for the docs-site test) when it is missing
+browser: ## install Debian's chromium (docs-site and dashboard tests) when it is missing
 	@if [ ! -x /usr/bin/chromium ]; then \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
