@@ -42,7 +42,8 @@ def when(value: object) -> str:
     if value is None or pd.isna(value):
         return "none"
     if isinstance(value, datetime | pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        # Aware times (when read, file changes) carry their zone; the warehouse's are UTC.
+        return value.strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
     return str(value)
 
 
@@ -437,4 +438,6 @@ def main() -> None:
                 st.altair_chart(country_chart(sessions), width="stretch")
 
 
-main()
+# Streamlit runs this file as __main__ on every page load and interaction.
+if __name__ == "__main__":
+    main()

@@ -263,6 +263,22 @@ def test_missing_then_empty_warehouse_say_what_to_run(page: Page, tmp_path: Path
         assert page.locator("[data-testid=stException]").count() == 0
 
 
+def test_a_warehouse_built_without_data_says_what_to_run(
+    page: Page, warehouse_copy: Path, tmp_path: Path
+) -> None:
+    """Marts built before anything was landed: empty tables, and a page that says so."""
+    with duckdb.connect(str(warehouse_copy)) as con:
+        for table in ("fct_orders", "fct_web_sessions"):
+            con.execute(f"delete from marts.{table}")
+    with serve(warehouse_copy, tmp_path / "dashboard.log", server_env(tmp_path)) as served:
+        alert = '[data-testid="stAlert"]'
+        open_rendered(page, served.url, selector=alert)
+        text = page.locator(alert).inner_text()
+        assert f"The warehouse {warehouse_copy} is built but holds no visits" in text
+        assert "make build" in text
+        assert page.locator(".st-key-headline").count() == 0
+
+
 # The queries module on its own (no browser): each query against what the marts say.
 
 
