@@ -23,6 +23,7 @@ SAMPLE_VISITS ?= 2000
 SAMPLE_DAYS ?= 7
 SAMPLE_SEED ?= 42
 DOCS_PORT ?= 8080
+DASHBOARD_PORT ?= 8501
 # The column-lineage page of the docs site, written by `python -m lineage docs`.
 LINEAGE_DOC := models/marts/_marts__column_lineage.md
 # apt-get needs root; `make browser` asks sudo for it when run as another user.
@@ -35,7 +36,8 @@ AOV_SQL := select customer_segment, order_count, customer_count, \
 	from marts.mart_aov_by_membership_segment order by segment_sort_order
 
 .PHONY: help install build load sample dbt hourly test lint format clean lock
-.PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark
+.PHONY: aov shell docs docs-build lineage browser bench spark-deps test-spark metrics
+.PHONY: dashboard dashboard-deps
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -83,9 +85,32 @@ aov: ## print average order value by membership segment (needs a built warehouse
 	@echo "Average order value by membership segment ($(WAREHOUSE_PATH)):"
 	@$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)" -c "$(AOV_SQL)"
 
+# MetricFlow reads the warehouse through metrics/profiles.yml: read-only, closed after each
+# query, so it never holds the write lock a build needs. `dbt parse` first writes the
+# semantic manifest mf reads (target/semantic_manifest.json) from the YAML as it is now.
+MF := DBT_PROFILES_DIR=$(CURDIR)/metrics $(BIN)/mf
+METRICS_QUERY ?= --saved-query aov_by_membership_segment --order -average_order_value --decimals 2
+metrics: install ## average order value by segment through MetricFlow [METRICS_QUERY='--metrics ...']
+	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
+	@$(DBT) parse --quiet
+	@echo "mf query $(METRICS_QUERY) ($(WAREHOUSE_PATH)):"
+	@$(MF) query $(METRICS_QUERY) --quiet
+
 shell: install ## the DuckDB command-line client on the warehouse, read-only
 	@test -f "$(WAREHOUSE_PATH)" || { echo "No warehouse at $(WAREHOUSE_PATH): run make build first."; exit 1; }
 	$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)"
+
+# The dashboard's packages (Streamlit, and Playwright for its browser tests): not in
+# requirements.txt, since only the dashboard and its tests use them.
+$(VENV)/.dashboard-installed: requirements-dashboard.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dashboard.txt
+	touch $@
+
+dashboard-deps: $(VENV)/.dashboard-installed ## install Streamlit and Playwright (pinned) into .venv
+
+# Read-only, short-lived connections: make build and make hourly run while it is open.
+dashboard: dashboard-deps ## serve the dashboard on localhost:DASHBOARD_PORT (8501; Ctrl-C stops)
+	$(BIN)/python -m dashboard --port $(DASHBOARD_PORT)
 
 docs-build: install ## write the docs site (target/index.html, static_index.html) with column lineage
 	$(PY) -m loader.dbt_runner compile --quiet
@@ -99,7 +124,7 @@ lineage: install ## where mart columns come from: [MODEL=fct_orders [COLUMN=orde
 	@$(PY) -m loader.dbt_runner compile --quiet
 	@$(PY) -m lineage show $(if $(MODEL),--model $(MODEL)) $(if $(COLUMN),--column $(COLUMN))
 
-browser: ## install Debian's chromium (for the docs-site test) when it is missing
+browser: ## install Debian's chromium (docs-site and dashboard tests) when it is missing
 	@if [ ! -x /usr/bin/chromium ]; then \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
@@ -115,7 +140,7 @@ format: install ## fix what the linters can fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models macros tests/dbt
 
-test: install lint browser ## the whole test suite (CI runs it, then test-spark)
+test: install lint browser dashboard-deps ## the whole test suite (CI runs it, then test-spark)
 	$(BIN)/pytest tests/python
 
 # The Spark engine (dbt-spark in-process, PySpark; needs Java 17): not in requirements.txt,

@@ -24,7 +24,7 @@ from lineage.__main__ import DEFAULT_DOC_PATH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
-PROJECT_DIRS = ("models", "macros", "seeds", "tests/dbt", "analyses", "snapshots")
+PROJECT_DIRS = ("models", "macros", "seeds", "tests/dbt", "analyses", "snapshots", "metrics")
 # Small but with every segment: ~15 s of dbt on 2 cores.
 SAMPLE_VISITS = 300
 SAMPLE_DAYS = 1
