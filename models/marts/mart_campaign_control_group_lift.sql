@@ -1,54 +1,24 @@
 {#
     Did showing a campaign change anything? One row per campaign and conversion type,
-    TEST against CONTROL, with the visitor as the unit (doc block `lift_method`):
-    LivePerson assigns a visitor to a campaign's control group, so each visitor counts
-    once, in the group of their first assessment for the campaign (visitors later seen
-    in the other group are counted: visitors_in_both_groups_count), and converted when
-    any of their visits eligible for the campaign ordered (`order`) or achieved a goal
-    (`goal`) from its first assessment on.
+    TEST against CONTROL, with the visitor as the unit (doc block `lift_method`;
+    int_liveperson__visitor_campaigns): each visitor counts once, in the group of their
+    first assessment for the campaign, and is converted when any of their visits
+    eligible for the campaign ordered (`order`) or achieved a goal (`goal`) from its
+    first assessment on.
 #}
 with
 
-visit_campaigns as (
-
-    select
-        visit_id,
-        coalesce(visitor_id, visit_id) as visitor_key,
-        campaign_id,
-        control_group,
-        has_ordered,
-        has_achieved_goal,
-        first_assessed_at,
-        started_at
-    from {{ ref('int_liveperson__visit_campaigns') }}
-
-),
-
-assignments_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by visitor_key, campaign_id
-            order by first_assessed_at asc nulls last, started_at asc nulls last, visit_id
-        ) as assessment_rank
-    from visit_campaigns
-
-),
-
-visitors_assigned as (
+visitor_campaigns as (
 
     select
         visitor_key,
         campaign_id,
-        max(case when assessment_rank = 1 then control_group end) as control_group,
-        count(
-            distinct case when control_group in ('TEST', 'CONTROL') then control_group end
-        ) as control_group_count,
-        max(case when has_ordered then 1 else 0 end) = 1 as has_ordered,
-        max(case when has_achieved_goal then 1 else 0 end) = 1 as has_achieved_goal
-    from assignments_ranked
-    group by visitor_key, campaign_id
+        control_group,
+        is_in_both_groups,
+        has_ordered,
+        has_achieved_goal
+    from {{ ref('int_liveperson__visitor_campaigns') }}
+    where control_group in ('TEST', 'CONTROL')
 
 ),
 
@@ -58,11 +28,10 @@ conversions_unpivoted as (
         visitor_key,
         campaign_id,
         control_group,
-        control_group_count,
+        is_in_both_groups,
         'order' as conversion_type,
         has_ordered as is_converted
-    from visitors_assigned
-    where control_group in ('TEST', 'CONTROL')
+    from visitor_campaigns
 
     union all
 
@@ -70,11 +39,10 @@ conversions_unpivoted as (
         visitor_key,
         campaign_id,
         control_group,
-        control_group_count,
+        is_in_both_groups,
         'goal' as conversion_type,
         has_achieved_goal as is_converted
-    from visitors_assigned
-    where control_group in ('TEST', 'CONTROL')
+    from visitor_campaigns
 
 ),
 
@@ -89,8 +57,7 @@ groups_counted as (
             as test_converted_visitor_count,
         count(case when control_group = 'CONTROL' and is_converted then 1 end)
             as control_converted_visitor_count,
-        count(case when control_group_count > 1 then 1 end)
-            as visitors_in_both_groups_count
+        count(case when is_in_both_groups then 1 end) as visitors_in_both_groups_count
     from conversions_unpivoted
     group by campaign_id, conversion_type
 
@@ -103,9 +70,7 @@ rates_computed as (
         cast(test_converted_visitor_count as double) / nullif(test_visitor_count, 0)
             as test_conversion_rate,
         cast(control_converted_visitor_count as double)
-        / nullif(control_visitor_count, 0) as control_conversion_rate,
-        cast(test_converted_visitor_count + control_converted_visitor_count as double)
-        / nullif(test_visitor_count + control_visitor_count, 0) as pooled_conversion_rate
+        / nullif(control_visitor_count, 0) as control_conversion_rate
     from groups_counted
 
 ),
@@ -115,10 +80,6 @@ errors_computed as (
     select
         *,
         test_conversion_rate - control_conversion_rate as absolute_lift,
-        sqrt(
-            pooled_conversion_rate * (1 - pooled_conversion_rate)
-            * (1.0 / nullif(test_visitor_count, 0) + 1.0 / nullif(control_visitor_count, 0))
-        ) as pooled_standard_error,
         sqrt(
             test_conversion_rate * (1 - test_conversion_rate)
             / nullif(test_visitor_count, 0)
@@ -143,12 +104,13 @@ lift_tested as (
         control_conversion_rate,
         absolute_lift,
         absolute_lift / nullif(control_conversion_rate, 0) as relative_lift,
-        pooled_standard_error,
-        absolute_lift / nullif(pooled_standard_error, 0) as z_statistic,
         difference_standard_error,
+        absolute_lift / nullif(difference_standard_error, 0) as z_statistic,
         absolute_lift - 1.96 * difference_standard_error as absolute_lift_lower_95,
         absolute_lift + 1.96 * difference_standard_error as absolute_lift_upper_95,
-        coalesce(abs(absolute_lift / nullif(pooled_standard_error, 0)) >= 1.96, false)
+        -- Significant exactly when the 95% interval leaves out 0 (one standard error for
+        -- both, so the flag and the interval never disagree).
+        coalesce(abs(absolute_lift / nullif(difference_standard_error, 0)) >= 1.96, false)
             as is_significant_at_95
     from errors_computed
 
