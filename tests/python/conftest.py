@@ -8,7 +8,23 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from loader.client import DataAccessClient
+from loader.pseudonym_key import ENV_NAME as PSEUDONYM_KEY_ENV
+from loader.pseudonym_key import ensure_key
 from tests.python.fake_data_access import FakeDataAccess
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Every dbt run of the tests hashes with a key of the test session's own (never the
+    user's ~/.config key): the path is in the environment the subprocesses inherit."""
+    path = ensure_key(tmp_path_factory.mktemp("pseudonym") / "pseudonym.key")
+    before = os.environ.get(PSEUDONYM_KEY_ENV)
+    os.environ[PSEUDONYM_KEY_ENV] = str(path)
+    yield str(path)
+    if before is None:
+        os.environ.pop(PSEUDONYM_KEY_ENV, None)
+    else:
+        os.environ[PSEUDONYM_KEY_ENV] = before
 
 
 @pytest.fixture
@@ -18,7 +34,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
     for name in list(os.environ):
-        if name.startswith("LP_") and name != "LP_ENV_FILE":
+        if name.startswith("LP_") and name not in ("LP_ENV_FILE", PSEUDONYM_KEY_ENV):
             monkeypatch.delenv(name)
     return tmp_path
 
