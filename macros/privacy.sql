@@ -2,8 +2,8 @@
     The privacy boundary (README, "Personal data"): clear personal data stays in `raw`;
     staging and everything after it hold keyed hashes, generalised values or nothing.
 
-    lp_pseudonym(text) is HMAC-SHA256 with a secret key kept outside the warehouse and the
-    repository, in the file LP_PSEUDONYM_KEY_FILE (default
+    lp_pseudonym(text) is HMAC-SHA256 with a secret key kept outside the warehouse and
+    the repository, in the file LP_PSEUDONYM_KEY_FILE (default
     ~/.config/liveperson-warehouse/pseudonym.key; `python -m loader pseudonym-key`
     creates it, and `make` does on first use). The same person gives the same 64 hex
     digits in every table, but without the key no one can test a guess (an unsalted
@@ -30,7 +30,8 @@
 
 {% macro duckdb__lp_pseudonym_body() -%}
     {%- set key_line -%}
-        (select split_part(trim(content), chr(10), {n}) from read_text('{{ lp_pseudonym_key_file() }}'))
+        (select split_part(trim(content), chr(10), {n})
+        from read_text('{{ lp_pseudonym_key_file() }}'))
     {%- endset -%}
     case when v is not null then sha256(
         unhex({{ key_line | replace('{n}', '2') }})
@@ -61,9 +62,10 @@
     e-mail address (`@` or its percent-encoding %40).
 #}
 {% macro lp_personal_url_parameters() -%}
-    {{- 'email|e-mail|mail|token|access_token|id_token|auth|password|passwd|pwd|phone|tel'
-        ~ '|mobile|name|firstname|first_name|lastname|last_name|surname|user|username'
-        ~ '|login|session|sessionid|session_id|sid|ssn|key|apikey|api_key|code|secret' -}}
+    {{- 'email|e-mail|mail|token|access_token|id_token|auth|password|passwd|pwd'
+        ~ '|phone|tel|mobile|name|firstname|first_name|lastname|last_name|surname'
+        ~ '|user|username|login|session|sessionid|session_id|sid|ssn|key|apikey'
+        ~ '|api_key|code|secret' -}}
 {%- endmacro %}
 
 {% macro lp_email_pattern() -%}

@@ -1,9 +1,9 @@
 {#
-    The SQL functions that read LivePerson values, created before every run (on-run-start
-    in dbt_project.yml) with the same names on every engine, so that models and compiled
-    SQL say `lp_amount(purchase.total)` rather than the expression behind it. DuckDB:
-    macros stored in the warehouse (they work in `make shell` too). Spark: temporary SQL
-    functions of the session.
+    The SQL functions that read LivePerson values, created before every run
+    (on-run-start in dbt_project.yml) with the same names on every engine, so that
+    models and compiled SQL say `lp_amount(purchase.total)` rather than the expression
+    behind it. DuckDB: macros stored in the warehouse (they work in `make shell` too).
+    Spark: temporary SQL functions of the session.
 
     The parse reads every Avro union as a map {branch: value} (`{"double": "85.41"}`,
     `{"com.liveperson.dataaccess.ControlGroupEnum": "NA"}`: any branch, any type name);
@@ -27,7 +27,8 @@
                            how record types are recognised
       lp_pseudonym(text)   HMAC-SHA256 of the text (64 hex digits) with the key of
                            LP_PSEUDONYM_KEY_FILE (macros/privacy.sql)
-      lp_scrub_url(url)    the URL without what may identify a person (macros/privacy.sql)
+      lp_scrub_url(url)    the URL without what may identify a person
+                           (macros/privacy.sql)
       lp_scrub_text(text)  free text with e-mail addresses replaced by `redacted`
 #}
 {% macro lp_create_functions() -%}

@@ -44,7 +44,9 @@
     {{ return(adapter.dispatch('lp_map_type', 'liveperson_warehouse')(value_type)) }}
 {%- endmacro %}
 
-{% macro duckdb__lp_map_type(value_type) -%}MAP(VARCHAR, {{ value_type }}){%- endmacro %}
+{% macro duckdb__lp_map_type(value_type) -%}
+    MAP(VARCHAR, {{ value_type }})
+{%- endmacro %}
 
 {% macro spark__lp_map_type(value_type) -%}map<string, {{ value_type }}>{%- endmacro %}
 
@@ -101,10 +103,14 @@
 {%- endmacro %}
 
 {% macro lp_union_branch(union_expr) -%}
-    {{ return(adapter.dispatch('lp_union_branch', 'liveperson_warehouse')(union_expr)) }}
+    {{ return(adapter.dispatch('lp_union_branch', 'liveperson_warehouse')(
+        union_expr
+    )) }}
 {%- endmacro %}
 
-{% macro duckdb__lp_union_branch(union_expr) -%}lp_branch({{ union_expr }}){%- endmacro %}
+{% macro duckdb__lp_union_branch(union_expr) -%}
+    lp_branch({{ union_expr }})
+{%- endmacro %}
 
 {% macro spark__lp_union_branch(union_expr) -%}
     map_keys({{ union_expr }})[0]

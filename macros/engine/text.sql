@@ -34,7 +34,9 @@
     escaped, so no value is read as a key).
 #}
 {% macro lp_json_key_names(json_expr) -%}
-    {{ return(adapter.dispatch('lp_json_key_names', 'liveperson_warehouse')(json_expr)) }}
+    {{ return(adapter.dispatch('lp_json_key_names', 'liveperson_warehouse')(
+        json_expr
+    )) }}
 {%- endmacro %}
 
 {% macro duckdb__lp_json_key_names(json_expr) -%}

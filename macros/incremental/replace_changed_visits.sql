@@ -2,11 +2,10 @@
     Incremental runs, decided once: base_liveperson__visit_changes lists every visit
     with the time its kept landing last changed (`changed_at`). An incremental model
     holds that time on its rows; on a run it selects the visits changed since the newest
-    time it holds (lp_last_change_in(this)), and its strategy,
-    `replace_changed_visits`, deletes the old rows of those visits and of every visit the
-    model recomputed (its unique_key) before inserting the new ones. So a visit that
-    lost its rows in a model (a landing without leads, a visit gone from a replaced
-    file) loses them there too.
+    time it holds (lp_last_change_in(this)), and its strategy, `replace_changed_visits`,
+    deletes the old rows of those visits and of every visit the model recomputed (its
+    unique_key) before inserting the new ones. So a visit that lost its rows in a model
+    (a landing without leads, a visit gone from a replaced file) loses them there too.
 #}
 
 {# The newest changed_at a relation holds (the start of time when it holds none). #}
@@ -19,7 +18,9 @@
     {%- set target = arg_dict['target_relation'] -%}
     {%- set recomputed = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set columns = get_quoted_csv(
+        arg_dict['dest_columns'] | map(attribute='name')
+    ) -%}
     delete from {{ target }}
     where
         {{ key }} in (select recomputed.{{ key }} from {{ recomputed }} as recomputed)

@@ -12,7 +12,9 @@
 #}
 
 {% macro lp_scalar_kinds() -%}
-    {{ return(['text', 'enum', 'amount', 'decimal', 'time', 'integer', 'bigint', 'boolean']) }}
+    {{ return([
+        'text', 'enum', 'amount', 'decimal', 'time', 'integer', 'bigint', 'boolean'
+    ]) }}
 {%- endmacro %}
 
 {# The fields of a record type, or the merged fields of a union's members, in order. #}
@@ -50,8 +52,11 @@
     {%- else -%}
         {%- set fields = [] -%}
         {%- for field, field_kind in lp_fields_of(kind).items() -%}
-            {%- set field_bare = (kind ~ '.' ~ field) in lp_web_session_schema().bare_fields -%}
-            {%- do fields.append((field, lp_parse_type(field_kind, bare=field_bare))) -%}
+            {%- set field_bare = (kind ~ '.' ~ field)
+                in lp_web_session_schema().bare_fields -%}
+            {%- do fields.append(
+                (field, lp_parse_type(field_kind, bare=field_bare))
+            ) -%}
         {%- endfor -%}
         {%- set value = lp_struct_type(fields) -%}
     {%- endif -%}
@@ -138,14 +143,16 @@
     {%- set member = schema.unions.Body[entity] -%}
     {%- set kind = schema.records[member.names[0]][payload.field] -%}
     {%- set parsed = lp_list_transform(
-        json_list_expr, 'lp_json', lp_union_value(lp_parse_as('lp_json', lp_parse_type(kind)))
+        json_list_expr,
+        'lp_json',
+        lp_union_value(lp_parse_as('lp_json', lp_parse_type(kind)))
     ) -%}
     {{ lp_list_flatten(parsed) if kind is not string else parsed }}
 {%- endmacro %}
 
 {#
-    Typed reading of one union member's JSON text `json_expr` (an engagement-attribute or
-    goal-metadata value kept as text by its base model) as record type `record_type`.
+    Typed reading of one union member's JSON text `json_expr` (an engagement-attribute
+    or goal-metadata value kept as text by its base model) as record type `record_type`.
 #}
 {% macro lp_parse_member(json_expr, record_type) -%}
     {{ lp_parse_as(json_expr, lp_parse_type(record_type, bare=true)) }}

@@ -1,15 +1,14 @@
 {#
     The Web Session record types the models read: the one place that knows LivePerson's
-    type names, field names and value types (from the vendor's reference; `guessed` marks
-    what it does not publish). base_liveperson__records parses every landed record with
-    it (macros/parse/parse.sql) into typed, unwrapped structs; the staging models read
-    those with plain struct access. Correct this file from LivePerson's Avro schema
-    (GET .../le/schema?schemaId=latest) when you have it.
+    type names, field names and value kinds (from the vendor's reference; `guessed`
+    marks what it does not publish). base_liveperson__records reads every landed record
+    by it (macros/parse/parse.sql), and each staging model types its part by it.
+    Correct this file from LivePerson's Avro schema (GET .../le/schema?schemaId=latest)
+    when you have it.
 
     records: each record type's fields, with a kind:
-      text                   a scalar of a primitive Avro branch (string, long, ...), kept
-                             as its text
-      enum                   an Avro enum (its union branch is the enum's type name)
+      text                   a scalar of any Avro branch (string, long, ...), as text
+      enum                   an Avro enum (its branch is the enum's type name), as text
       amount                 money, decimal(18, 4), 0 or more and below 10^14
       decimal                a signed decimal(18, 4) (a balance)
       time                   epoch milliseconds, or ISO-8601 text: a UTC timestamp
@@ -17,19 +16,21 @@
       boolean                true or false
       <RecordType>           a nested record
       [<kind>]               an array; its items are bare (not union-wrapped)
-    Every field is read as a nullable union in Avro's JSON encoding (`{"<branch>": v}` or
-    null, any branch name: `{"long": 50}` and `{"string": "50"}` are both 50; a record
-    under its full or short type name, in any case), except the fields of `bare_fields`.
+    Every field is read as a nullable union in Avro's JSON encoding, `{"<branch>": v}`
+    or null, with any branch name: `{"long": 50}` and `{"string": "50"}` are both 50, a
+    record may come under its full or short type name in any case. The fields of
+    `bare_fields` are not unions.
 
-    unions: the record-typed unions whose member decides what the value is. Each
-    member: the entity the models call it, its type names (matched by short name, case
+    unions: the record-typed unions whose member decides what the value is. Each member:
+    the entity the models call it, its type names (matched by short name, case
     insensitively), its record type in `records` (`record`, when it is not the first
-    name) and whether the name is published. A union's value is parsed as one struct holding every member's fields.
+    name) and whether the name is published. Such a value is kept as its member's JSON
+    by the base model, and typed by the member's staging model.
 
-    body_payloads: for each record-body entity, the field that holds its payload (so that
-    a body of an unknown type name is recognised by the payload it carries), and for GEO
-    and session info, whose names are not published, the fields by which a body that
-    carries them inline (without a payload field) is recognised (two of them at least).
+    body_payloads: for each record-body entity, the field that holds its payload (a body
+    is read for the payload it carries, whatever its type name), and for GEO and session
+    info, whose names are not published, the record whose fields a body may carry
+    inline instead (two of them at least).
 #}
 {% macro lp_web_session_schema() -%}
 {%- set schema_yaml -%}

@@ -1,10 +1,11 @@
 {#
     Typing a value in a staging model, and saying when it could not be typed.
-    `lp_typed(fields, union_expr, kind)` renders the typed value (`lp_amount(purchase.total)`)
-    and notes (union_expr, kind) in `fields`, a list the model declares once; then
-    `lp_unreadable_values(fields)` renders the list of the values of this row that were
-    sent but could not be read, as {field, problem} (the problem as lp_problem gives it).
-    stg_liveperson__quarantine lists them all with their file and line.
+    `lp_typed(fields, union_expr, kind)` renders the typed value
+    (`lp_amount(purchase.total)`) and notes (union_expr, kind) in `fields`, a list the
+    model declares once; then `lp_unreadable_values(fields)` renders the list of the
+    values of this row that were sent but could not be read, as {field, problem} (the
+    problem as lp_problem gives it). stg_liveperson__quarantine lists them all with
+    their file and line.
 #}
 {% macro lp_typed(fields, union_expr, kind) -%}
     {%- do fields.append((union_expr, kind)) -%}

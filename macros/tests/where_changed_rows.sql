@@ -1,6 +1,6 @@
 {#
-    Data tests on an hourly run check what the run changed (`make hourly` passes
-    `--vars '{data_tests_scope: changed}'`): a test configured with `where: changed_rows`
+    Data tests on an hourly run check what the run changed (`make hourly` passes `--vars
+    '{data_tests_scope: changed}'`): a test configured with `where: changed_rows`
     (dbt_project.yml gives it to every test of a model; a test whose rule is about the
     whole table sets `where: null`) reads only the rows of the newest change of a table
     with a `changed_at` column (the incremental models). On every other run, and for

@@ -31,7 +31,8 @@ parsed as (
         visit_id,
         visitor_id,
         changed_at,
-        {{ lp_parse_payloads('eligibility_json', 'campaign_eligibility') }} as assessments
+        {{ lp_parse_payloads('eligibility_json', 'campaign_eligibility') }}
+            as assessments
     from source
 
 ),
@@ -98,7 +99,9 @@ renamed as (
         visitor_id,
         assessment_number,
         eligible_campaign_number,
-        case when engagement is not null then engagement_position end as engagement_number,
+        case
+            when engagement is not null then engagement_position
+        end as engagement_number,
         {{ lp_campaign_columns(typed, 'campaign') }},
         {{ lp_engagement_columns(typed, 'engagement') }},
         {{ lp_goal_columns(typed, 'goal') }},

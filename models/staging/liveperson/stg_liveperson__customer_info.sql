@@ -1,8 +1,8 @@
 {%- set typed = [] -%}
 {#
-    The customer the site identified. customer_id is the brand's own pseudonymous key (how
-    it joins its membership list): kept as sent. User names, social ids and IMEIs are
-    personal data: keyed hashes (lp_pseudonym).
+    The customer the site identified. customer_id is the brand's own pseudonymous key
+    (how it joins its membership list): kept as sent. User names, social ids and IMEIs
+    are personal data: keyed hashes (lp_pseudonym).
 #}
 with
 

@@ -88,7 +88,8 @@ renamed as (
         lp_text(lead_goal.leadId) as lead_id,
         {{ lp_typed(typed, 'lead_goal.value', 'amount') }} as lead_value,
         lp_text(service_goal.topic) as service_activity_topic,
-        {{ lp_typed(typed, 'service_goal.status', 'integer') }} as service_activity_status,
+        {{ lp_typed(typed, 'service_goal.status', 'integer') }}
+            as service_activity_status,
         lp_text(service_goal.category) as service_activity_category,
         lp_text(service_goal.serviceId) as service_id,
         {{ lp_typed(typed, 'goal.timestamp', 'time') }} as achieved_at,

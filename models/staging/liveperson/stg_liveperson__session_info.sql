@@ -33,7 +33,9 @@ parsed as (
         visit_id,
         visitor_id,
         coalesce(
-            {{ lp_list_element(lp_parse_payloads('session_info_json', 'session_info'), 1) }},
+            {{ lp_list_element(
+                lp_parse_payloads('session_info_json', 'session_info'), 1
+            ) }},
             {{ lp_list_element('session_info_inline', 1) }}
         ) as session,
         changed_at

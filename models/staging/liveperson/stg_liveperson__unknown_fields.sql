@@ -1,9 +1,10 @@
 {#
-    Field names LivePerson sent that the declaration (macros/parse/web_session_schema.sql)
-    does not know, so a new field in its schema is visible, never silently dropped: read
-    from the first records of every landed file (Avro writes every field of a record
-    type in every record of it, so a field the declaration lacks shows in the first
-    records that carry the type). One row per unknown name. A warn-level test watches it.
+    Field names LivePerson sent that the declaration
+    (macros/parse/web_session_schema.sql) does not know, so a new field in its schema is
+    visible, never silently dropped: read from the first records of every landed file
+    (Avro writes every field of a record type in every record of it, so a field the
+    declaration lacks shows in the first records that carry the type). One row per
+    unknown name. A warn-level test watches it.
 #}
 {{ config(materialized='table') }}
 

@@ -1,6 +1,6 @@
 {#
-    What the declaration (macros/parse/web_session_schema.sql) does not know, so that new
-    types in LivePerson's schema are visible, never silently lost: records without a
+    What the declaration (macros/parse/web_session_schema.sql) does not know, so that
+    new types in LivePerson's schema are visible, never silently lost: records without a
     visit id, record bodies, engagement-attribute members and goal-metadata members of
     an unknown type name. A warn-level test watches this model. Values stay in raw:
     `source_file_name` and `source_line_number` say where.

@@ -1,8 +1,8 @@
 {#
-    One row per achieved goal of a kept visit, numbered in the visit, its metadata member
-    recognised once, here, from the declaration's union GoalMetadata. The goal models
-    read `goal` (its fields) and `metadata_json` (the member's JSON) by record type. In
-    `raw` with the other parsed records.
+    One row per achieved goal of a kept visit, numbered in the visit, its metadata
+    member recognised once, here, from the declaration's union GoalMetadata. The goal
+    models read `goal` (its fields) and `metadata_json` (the member's JSON) by record
+    type. In `raw` with the other parsed records.
 #}
 with
 

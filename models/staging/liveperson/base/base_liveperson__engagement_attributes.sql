@@ -1,8 +1,9 @@
 {#
-    One row per engagement-attribute event of a kept visit, numbered in the visit (bodies
-    in order, events in order), its member recognised once, here, from the declaration's
-    union EngagementAttributeData. Each typed attribute model reads its members'
-    `attribute_json` by its record type. In `raw`: attributes hold personal data in clear.
+    One row per engagement-attribute event of a kept visit, numbered in the visit
+    (bodies in order, events in order), its member recognised once, here, from the
+    declaration's union EngagementAttributeData. Each typed attribute model reads its
+    members' `attribute_json` by its record type. In `raw`: attributes hold personal
+    data in clear.
 #}
 with
 

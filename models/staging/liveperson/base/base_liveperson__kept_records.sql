@@ -1,7 +1,7 @@
 {#
-    The parsed record of every visit's kept landing (base_liveperson__visit_changes), with
-    when that last changed: what every staging model reads, filtering on changed_at once.
-    A view in `raw` (the records hold personal data in clear).
+    The parsed record of every visit's kept landing (base_liveperson__visit_changes),
+    with when that last changed: what every staging model reads, filtering on changed_at
+    once. A view in `raw` (the records hold personal data in clear).
 #}
 {{ config(materialized='view') }}
 

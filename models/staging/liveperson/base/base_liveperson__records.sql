@@ -1,13 +1,13 @@
 {#
     Every landed record, read once: the only model that reads raw.web_sessions. The
     engine's JSON parser reads each record by the declaration
-    (macros/parse/web_session_schema.sql) into its parts: the visit (data type, metadata,
-    the header every body repeats, typed) and, per record-body entity, the JSON of each
-    body's payload, which the one staging model of that entity types. Avro unions stay
-    maps {branch: value} that the lp_* functions read. In the `raw` schema: it holds
-    personal data in clear.
-    Incremental: a run reads the records landed since the newest here; a file landed
-    again replaces all its rows (delete+insert on file_name).
+    (macros/parse/web_session_schema.sql) into its parts: the visit (data type,
+    metadata, the header every body repeats, typed) and, per record-body entity, the
+    JSON of each body's payload, which the one staging model of that entity types. Avro
+    unions stay maps {branch: value} that the lp_* functions read. In the `raw` schema:
+    it holds personal data in clear. Incremental: a run reads the records landed since
+    the newest here; a file landed again replaces all its rows (delete+insert on
+    file_name).
 #}
 {%- set parts = [
     ('dataType', lp_parse_type('enum')),
