@@ -274,9 +274,9 @@ def main() -> None:
     }
     if args.hourly_baseline:
         earlier = json.loads(args.hourly_baseline.read_text())
-        ratios[
-            f"hourly build / hourly build at {earlier['visits']:,} visits (target <= 1.5)"
-        ] = steps["dbt_incremental"].seconds / earlier["steps"]["dbt_incremental"]["seconds"]
+        ratios[f"hourly build / hourly build at {earlier['visits']:,} visits (target <= 1.5)"] = (
+            steps["dbt_incremental"].seconds / earlier["steps"]["dbt_incremental"]["seconds"]
+        )
     if "dlt" in steps:
         ratios["loader speed / dlt speed (target >= 20)"] = (
             steps["dlt"].seconds / steps["loader"].seconds

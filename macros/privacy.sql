@@ -79,7 +79,7 @@
 {% macro duckdb__lp_scrub_url_body() -%}
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(v,
         '#.*$', ''),
-        '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '\1'),
+        '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@', '\1'),
         '(?i)([?&]({{ lp_personal_url_parameters() }})=)[^&]*', '\1redacted', 'g'),
         '{{ lp_email_pattern() }}', 'redacted', 'g')
 {%- endmacro %}
@@ -87,7 +87,7 @@
 {% macro spark__lp_scrub_url_body() -%}
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(v,
         '#.*$', ''),
-        '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '$1'),
+        '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@', '$1'),
         '(?i)([?&]({{ lp_personal_url_parameters() }})=)[^&]*', '$1redacted'),
         '{{ lp_email_pattern() | replace('\\', '\\\\') }}', 'redacted')
 {%- endmacro %}

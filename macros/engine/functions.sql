@@ -9,8 +9,10 @@
     `{"com.liveperson.dataaccess.ControlGroupEnum": "NA"}`: any branch, any type name);
     these functions take a scalar union and give its value:
       lp_text(u)       its text
-      lp_amount(u)     money: decimal(18, 4), 0 or more and below 10^14, else null
-      lp_decimal(u)    a signed decimal(18, 4), else null
+      lp_amount(u)     money: a decimal number (sign, digits, point; no exponent; blanks
+                       around) rounded half away from zero to decimal(18, 4), 0 or more
+                       and below 10^14, else null
+      lp_decimal(u)    the same of any sign, else null
       lp_integer(u)    a whole number that fits 32 bits, else null
       lp_bigint(u)     a whole number that fits 64 bits, else null
       lp_boolean(u)    true or false (as JSON writes them), else null
@@ -43,14 +45,20 @@
 #}
 {% macro lp_function_definitions() -%}
     {%- set union = [('u', 'map<string, string>')] -%}
+    {#- A decimal amount's text: sign, digits, point, blanks around (no exponent: a
+        printed double that needs one is out of any amount's range); any number's. -#}
+    {%- set decimal_text = '^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)\\s*$' -%}
+    {%- set number_text = '^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*$' -%}
     {%- set text = [('v', 'string')] -%}
     {{ return([
         ('lp_text', union, 'string', "lp_scalar(u)"),
         ('lp_amount', union, 'decimal(18, 4)',
-            "case when try_cast(lp_scalar(u) as decimal(18, 4)) >= 0"
+            "case when regexp_matches(lp_scalar(u), '" ~ decimal_text ~ "')"
+            ~ " and try_cast(lp_scalar(u) as decimal(18, 4)) >= 0"
             ~ " then try_cast(lp_scalar(u) as decimal(18, 4)) end"),
         ('lp_decimal', union, 'decimal(18, 4)',
-            "try_cast(lp_scalar(u) as decimal(18, 4))"),
+            "case when regexp_matches(lp_scalar(u), '" ~ decimal_text ~ "')"
+            ~ " then try_cast(lp_scalar(u) as decimal(18, 4)) end"),
         ('lp_integer', union, 'int',
             "case when regexp_matches(lp_scalar(u), '^-?[0-9]{1,10}$')"
             ~ " then try_cast(lp_scalar(u) as int) end"),
@@ -69,7 +77,7 @@
             when kind = 'boolean' and lp_boolean(u) is not null then null
             when kind = 'time' and lp_time(u) is not null then null
             when lp_scalar(u) like '-----BEGIN PGP%' then 'encrypted'
-            when try_cast(lp_scalar(u) as double) is not null then 'out of range'
+            when regexp_matches(lp_scalar(u), '" ~ number_text ~ "') then 'out of range'
             when kind in ('amount', 'integer') then 'not an ' || kind
             else 'not a ' || kind
         end"),
@@ -120,6 +128,8 @@
     case
         when regexp_full_match(lp_scalar(u), '[0-9]{12,13}')
             then make_timestamp(cast(lp_scalar(u) as bigint) * 1000)
+        when not regexp_full_match(lp_scalar(u), '{{ lp_iso_time_pattern() }}')
+            then null
         when regexp_matches(lp_scalar(u), '(Z|[+-][0-9]{2}:?[0-9]{2})$')
             then timezone('UTC', try_cast(lp_scalar(u) as timestamptz))
         else try_cast(lp_scalar(u) as timestamp)
@@ -130,6 +140,15 @@
     case
         when lp_scalar(u) rlike '^[0-9]{12,13}$'
             then timestamp_millis(cast(lp_scalar(u) as bigint))
-        else cast(lp_scalar(u) as timestamp)
+        when lp_scalar(u) rlike '^{{ lp_iso_time_pattern() }}$'
+            then cast(lp_scalar(u) as timestamp)
     end
+{%- endmacro %}
+
+{#
+    The ISO-8601 times lp_time reads: date, `T` or a space, time, an optional fraction
+    and an optional `Z` or offset.
+#}
+{% macro lp_iso_time_pattern() -%}
+    [0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?
 {%- endmacro %}

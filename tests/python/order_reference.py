@@ -46,9 +46,9 @@ ISO_TIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
-# A decimal number as a decimal parser reads it: optional sign, digits (underscores between
-# them allowed), optional point and digits, optional exponent, blanks around ignored.
-DECIMAL_TEXT = re.compile(r"[+-]?(?:\d(?:_?\d)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# A decimal number: optional sign, digits, optional point and digits; blanks around ignored;
+# no exponent (a printed double that needs one is out of any amount's range).
+DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 WHOLE_NUMBER = re.compile(r"-?\d{1,10}")
 INT32 = 2_147_483_647
 
@@ -320,7 +320,7 @@ def money(value: object) -> Decimal | None:
     found = value_text(scalar(value))
     if found is None or not DECIMAL_TEXT.fullmatch(found.strip()):
         return None
-    number = Decimal(found.strip().replace("_", ""))
+    number = Decimal(found.strip())
     if not -MONEY_LIMIT < number < MONEY_LIMIT:  # 1e400 and the like: out of range
         return None
     rounded = number.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)

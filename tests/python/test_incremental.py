@@ -344,7 +344,9 @@ def _content_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     # Floating-point aggregates (a standard deviation) may differ in their last bits with
     # the order rows are summed in: compared to 9 significant digits.
     return ", ".join(
-        f'round("{c}" / 10 ^ floor(log10(abs("{c}") + 1e-300)), 9)' if kind == "DOUBLE" else f'"{c}"'
+        f'round("{c}" / 10 ^ floor(log10(abs("{c}") + 1e-300)), 9)'
+        if kind == "DOUBLE"
+        else f'"{c}"'
         for c, kind in columns
         if c not in BOOKKEEPING_COLUMNS
     )

@@ -107,7 +107,7 @@ class Project:
             key: value
             for key, value in os.environ.items()
             if not key.startswith(("LP_", "WAREHOUSE", "LANDING", "DBT_"))
-        or key == "LP_PSEUDONYM_KEY_FILE"
+            or key == "LP_PSEUDONYM_KEY_FILE"
         }
         env.update(
             WAREHOUSE_PATH=str(work / "warehouse.duckdb"),
