@@ -96,14 +96,13 @@
 
 {#
     The payload JSON texts of one record-body entity (a body_payloads entry) from the
-    parsed bodies `bodies_expr`: one per body that carries the payload field.
+    record's bodies `bodies_expr` (each body's value, lp_union_value of its union): one
+    per body that carries the payload field.
 #}
 {% macro lp_payload_json(bodies_expr, entity) -%}
     {%- set field = lp_web_session_schema().body_payloads[entity].field -%}
     {{ lp_list_filter(
-        lp_list_transform(
-            bodies_expr, 'lp_item', lp_union_value('lp_item.body') ~ '."' ~ field ~ '"'
-        ),
+        lp_list_transform(bodies_expr, 'lp_body', 'lp_body."' ~ field ~ '"'),
         'lp_json', 'lp_json is not null'
     ) }}
 {%- endmacro %}
@@ -115,17 +114,16 @@
 {% macro lp_inline_payload(bodies_expr, entity) -%}
     {%- set schema = lp_web_session_schema() -%}
     {%- set record_fields = schema.records[schema.body_payloads[entity].inline] -%}
-    {%- set body = lp_union_value('lp_item.body') -%}
     {%- set fields = [] -%}
     {%- set present = [] -%}
     {%- for field in record_fields -%}
-        {%- do fields.append((field, body ~ '."' ~ field ~ '"')) -%}
+        {%- do fields.append((field, 'lp_body."' ~ field ~ '"')) -%}
         {%- do present.append(
-            'case when ' ~ body ~ '."' ~ field ~ '" is not null then 1 else 0 end'
+            'case when lp_body."' ~ field ~ '" is not null then 1 else 0 end'
         ) -%}
     {%- endfor -%}
     {{ lp_list_filter(
-        lp_list_transform(bodies_expr, 'lp_item', 'case when ' ~ present | join(' + ')
+        lp_list_transform(bodies_expr, 'lp_body', 'case when ' ~ present | join(' + ')
             ~ ' >= 2 then ' ~ lp_struct(fields) ~ ' end'),
         'lp_inline', 'lp_inline is not null'
     ) }}

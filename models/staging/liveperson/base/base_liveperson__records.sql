@@ -82,8 +82,21 @@ parts as (
         coalesce(
             {{ lp_union_value('parsed.recordCollection') }},
             bare_parsed.recordCollection
-        ) as bodies
+        ) as collection
     from bare_read
+
+),
+
+bodies as (
+
+    -- Each body's type name, and its value read once for every part below.
+    select
+        *,
+        {{ lp_list_transform('collection', 'lp_item', lp_union_branch('lp_item.body')) }}
+            as body_type_names,
+        {{ lp_list_transform('collection', 'lp_item', lp_union_value('lp_item.body')) }}
+            as bodies
+    from parts
 
 ),
 
@@ -93,14 +106,11 @@ visits as (
         *,
         -- The visit is the first body's (every body repeats the visitor header).
         {{ lp_list_element(lp_list_filter(
-            lp_list_transform(
-                'bodies', 'lp_item',
-                lp_union_value(lp_union_value('lp_item.body') ~ '.header')
-            ),
+            lp_list_transform('bodies', 'lp_body', lp_union_value('lp_body.header')),
             'lp_header',
             "lp_text(lp_header.visitId) <> ''"
         ), 1) }} as header
-    from parts
+    from bodies
 
 ),
 
@@ -117,8 +127,7 @@ split as (
         lp_text(header.contextId) as context_id,
         data_type,
         meta,
-        {{ lp_list_transform('bodies', 'lp_item', lp_union_branch('lp_item.body')) }}
-            as body_type_names,
+        body_type_names,
         {{ lp_payload_json('bodies', 'navigation') }} as navigation_json,
         {{ lp_payload_json('bodies', 'engagement_attributes') }}
             as engagement_attributes_json,
