@@ -46,8 +46,9 @@ visitors as (
         customer_segment,
         visit_count,
         customer_count,
-        order_count,
-        revenue,
+        -- Contract types, the same on every engine (DuckDB sums to hugeint).
+        cast(order_count as bigint) as order_count,
+        cast(revenue as decimal(38, 4)) as revenue,
         customer_id is not null as is_identified,
         first_seen_at,
         last_seen_at

@@ -236,18 +236,22 @@ sessions_joined as (
         geo.country_code,
         geo.state,
         geo.city,
-        {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }}
-            as duration_seconds,
+        cast(
+            {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }}
+            as bigint
+        ) as duration_seconds,
         coalesce(page_views_summarised.page_view_count, 0) as page_view_count,
         coalesce(campaigns_counted.campaigns_eligible_count, 0)
             as campaigns_eligible_count,
-        coalesce(impressions_counted.impressions_shown_count, 0)
+        -- Contract types, the same on every engine (DuckDB sums to hugeint, Spark's
+        -- sums of decimal(18, 4) are decimal(28, 4)).
+        cast(coalesce(impressions_counted.impressions_shown_count, 0) as bigint)
             as impressions_shown_count,
-        coalesce(impressions_counted.impressions_accepted_count, 0)
+        cast(coalesce(impressions_counted.impressions_accepted_count, 0) as bigint)
             as impressions_accepted_count,
         coalesce(goals_counted.goals_achieved_count, 0) as goals_achieved_count,
         coalesce(orders_counted.order_count, 0) as order_count,
-        coalesce(orders_counted.revenue, 0) as revenue,
+        cast(coalesce(orders_counted.revenue, 0) as decimal(38, 4)) as revenue,
         coalesce(orders_counted.order_count, 0) > 0 as has_order,
         sessions.ended_at is null as is_open,
         {{ lp_reporting_date('sessions.started_at') }} as started_date,

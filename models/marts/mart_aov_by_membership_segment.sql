@@ -124,7 +124,8 @@ shares_computed as (
         orders_with_total_count,
         customer_count,
         visitor_count,
-        revenue,
+        -- decimal(38, 4) on every engine (Spark sums decimal(18, 4) to decimal(28, 4)).
+        cast(revenue as decimal(38, 4)) as revenue,
         cast(
             {{ lp_money_per('revenue', 'orders_with_total_count') }}
             as {{ lp_money_type() }}
