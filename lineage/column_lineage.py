@@ -127,8 +127,8 @@ def extend_steps(steps: tuple[str, ...] | None, more: Iterable[str]) -> tuple[st
     """`steps` followed by `more`, with markers cancelled; None when the value cannot flow.
 
     A field read of a struct built in SQL keeps only the flows of that field: the others
-    give None. Cancelling pairs are adjacent, so extending in parts gives the same result
-    as extending at once.
+    give None. A query's steps are reduced on their own and then joined to the steps of
+    the model it reads; that gives what reducing all of them at once would (tested).
     """
     if steps is None:
         return None
@@ -139,16 +139,22 @@ def extend_steps(steps: tuple[str, ...] | None, more: Iterable[str]) -> tuple[st
             stack.pop()
         elif step.startswith("\0") or step == EVERY_ELEMENT:
             stack.append(step)
-        elif top is not None and top.startswith(_KEY):
-            # Struct fields are matched as the engines do (DuckDB: in any case).
-            if step != ANY_MEMBER and step.lower() != top.removeprefix(_KEY).lower():
-                return None
-            stack.pop()
-        elif top == _LIST_OF:
-            # A field of each element (a JSON path through a list): still a list.
-            stack[-1:] = [step, _LIST_OF]
         else:
-            stack.append(step)
+            # A field of a list is the field of each element (a JSON path through a list):
+            # read below the list markers, which stay.
+            lists = 0
+            while stack and stack[-1] == _LIST_OF:
+                stack.pop()
+                lists += 1
+            top = stack[-1] if stack else None
+            if top is not None and top.startswith(_KEY):
+                # Struct fields are matched as the engines do (DuckDB: in any case).
+                if step != ANY_MEMBER and step.lower() != top.removeprefix(_KEY).lower():
+                    return None
+                stack.pop()
+            else:
+                stack.append(step)
+            stack.extend([_LIST_OF] * lists)
     return tuple(stack)
 
 
