@@ -2,5 +2,5 @@
 
 `python -m lineage` prints it (`make lineage MODEL=fct_orders COLUMN=order_total`), writes it as
 a dbt doc block for the docs site (`make docs`), and checks that no mart column carries personal
-data that was not hashed on the way.
+data that was not hashed (or, for URLs and free text, scrubbed) on the way.
 """

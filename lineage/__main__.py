@@ -3,7 +3,7 @@
     python -m lineage show --model fct_orders --column order_total
     python -m lineage show                      # every column of every mart
     python -m lineage docs                      # models/marts/_marts__column_lineage.md
-    python -m lineage check                     # exit 1 if a mart carries unhashed personal data
+    python -m lineage check                     # exit 1 if a mart carries personal data in clear
 
 Reads target/manifest.json (and target/catalog.json when present): run `dbt compile` first
 (`make lineage` and `make docs` do).
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO_ROOT / DEFAULT_DOC_PATH,
         help=f"the markdown file to write (default: {DEFAULT_DOC_PATH})",
     )
-    check = commands.add_parser("check", help="fail if --layer carries unhashed personal data")
+    check = commands.add_parser("check", help="fail if --layer carries personal data in clear")
     check.add_argument(
         "--meta-key",
         default="personal_data",
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     if problems:
         return 1
-    print(f"no column of {args.layer} carries personal data unhashed")
+    print(f"no column of {args.layer} carries personal data in clear (unhashed, unscrubbed)")
     return 0
 
 

@@ -6,25 +6,47 @@ the project's adapter, read from the manifest), maps the tables each query reads
 nodes, and chains the per-model answers into traces that run from a mart column down to the
 columns of sources and seeds.
 
-On the way it reads the expression of every step, which the model-level lineage does not: the
-JSON paths a step extracts (`json_extract(attribute_data, '$.total')`, Spark's
-`get_json_object` alike) are collected into the field path below the raw column, and a hash
-function on the way (SHA-256 and friends, as `lp_hash_personal` renders them) is recorded.
+On the way it reads the expression of every step, which the model-level lineage does not:
+the field path a step reads below its input column is collected into the JSON path below the
+raw column, and a hash or a scrub on the way is recorded.
+
+How the field path is read:
+- A typed JSON parse (`json_transform(record, '<structure>')` on DuckDB, `from_json` on
+  Spark) continues the path of the JSON it parses: the fields are named by the struct field
+  accesses that follow (`parsed.recordCollection`, `purchase.total`,
+  `lp_value(item.body)."navigationData"`, `s['name']`). A payload kept as JSON text (say
+  `engagement_attributes_json`, read from `$.recordCollection[*].body.engagementAttributes`)
+  and parsed again by the staging model that owns it continues that column's path.
+- JSON path functions (`json_extract(x, '$.a.b')`, Spark's `get_json_object`) add their path.
+- Lists: an element of a list (a lambda's variable in `list_transform`/`transform`, an
+  `unnest`/`explode` into rows, `list[1]`, `element_at`) is `[*]`; the list that
+  `list_transform` (or `[a, b]`, or a `$[*]` path) makes is a list of its elements' path, so
+  taking an element of it again adds nothing; `flatten` takes the elements of the elements.
+  Positions (`generate_subscripts`, a lambda's index variable) carry no value.
+- Structs built in SQL (`{'url': ...}`, `named_struct`) keep each field's own path: reading
+  `.url` of one later follows the `url` field only.
 
 Conventions of the JSON paths shown:
 - `[*]` is every element of an array (a JSON array exploded into rows, or mapped over);
   a fixed position (`list[1]`) is shown as `[*]` too.
-- `*` after a dot is a member whose name is only known at run time (`lp_body_payload` reads the
-  one payload member of a record body, whatever its name).
-- Avro union wrappers (`{"string": ...}`, `{"com.liveperson.dataaccess.Purchase": {...}}`),
-  which the staging macros read through with `$.*`, are not shown: paths name the fields of the
-  reference documentation.
+- `*` after a dot is a member whose name is only known at run time.
+- Avro union wrappers (`{"string": ...}`, `{"com.liveperson.dataaccess.Purchase": {...}}`)
+  are not shown: paths name the fields of the reference documentation. The parse reads each
+  union as a map {branch: value}, and the functions that read a map's value or branch
+  (`lp_value`, `lp_branch`, the typed reads `lp_text`, `lp_amount`, `lp_time`, ...;
+  Spark's `map_values(m)[0]`) pass it through; JSON paths through `$.*` likewise.
+
+Hashes and scrubs: `lp_pseudonym` (the keyed HMAC of macros/privacy.sql), and SHA-256 and
+friends, mark a value as hashed. `lp_scrub_url` and `lp_scrub_text` mark it scrubbed: what
+may identify a person is removed from the URL or text (emails, personal query parameters),
+so a scrubbed value is not personal data for `personal_data_violations`, as a hashed one.
 
 What counts as "comes from": a value flows from the columns its expression is computed from.
-Conditions do not carry values: CASE WHEN tests, WHERE and JOIN ON, FILTER clauses and window
-PARTITION/ORDER BY decide which rows or which branch, so `count(*)`, `row_number()` or a
-`sum(case when ... then 1 end)` have no input column (they are "computed"). Scalar subqueries
-inside an expression are not followed.
+Conditions do not carry values: CASE WHEN tests, WHERE and JOIN ON, FILTER clauses, lambda
+filters and window PARTITION/ORDER BY decide which rows or which branch, so `count(*)`,
+`row_number()` or a `sum(case when ... then 1 end)` have no input column (they are
+"computed"); `max_by(value, key)` comes from `value` only. Scalar subqueries inside an
+expression are not followed.
 """
 
 from __future__ import annotations
@@ -35,6 +57,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlglot
 from sqlglot import exp
@@ -42,11 +65,11 @@ from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node
 from sqlglot.lineage import lineage as sqlglot_lineage
 
-# Compiled models nest expressions deeply (every unwrapped JSON step is a lambda in a lambda);
-# both sqlglot and the walkers below recurse once per level.
+# Compiled models nest expressions deeply (lists of structs in lambdas in lambdas); both
+# sqlglot and the walkers below recurse once per level.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 
-# dbt adapter type -> sqlglot dialect. The project runs on DuckDB now and on Spark later.
+# dbt adapter type -> sqlglot dialect. The project runs on DuckDB and on Spark.
 ADAPTER_DIALECTS = {
     "duckdb": "duckdb",
     "spark": "spark",
@@ -69,6 +92,14 @@ HASH_FUNCTIONS: tuple[type[exp.Expr], ...] = (
     exp.SHA2Digest,
     exp.FarmFingerprint,
 )
+# The project's own SQL functions (macros/engine/functions.sql), by name, lower case.
+HASH_FUNCTION_NAMES = frozenset({"lp_pseudonym"})
+SCRUB_FUNCTION_NAMES = frozenset({"lp_scrub_url", "lp_scrub_text"})
+# A position in a list, not a value of it.
+POSITION_FUNCTION_NAMES = frozenset({"generate_subscripts"})
+# A map's values or keys, as a list: the map is an Avro union, so its one value (or
+# branch name) is at the union's own path.
+MAP_LIST_FUNCTION_NAMES = frozenset({"map_values", "map_keys"})
 JSON_PATH_FUNCTIONS: tuple[type[exp.Expr], ...] = (
     exp.JSONExtract,
     exp.JSONExtractScalar,
@@ -80,12 +111,56 @@ EXPLODES: tuple[type[exp.Expr], ...] = (exp.Explode, exp.Unnest, exp.Inline)
 
 EVERY_ELEMENT = "[*]"
 ANY_MEMBER = "*"
-# An explode of a list into rows: shown as [*], unless the list already was `$[*]`.
-_EXPLODED = "[]"
+# Markers among the steps of a flow, never shown. _LIST_OF: the value is a list whose
+# elements are at the path before it (taking an element cancels it). _KEY + name: the
+# value is a struct built in SQL and this path is its field `name` (reading that field
+# cancels it; reading another field drops the flow).
+_LIST_OF = "\0list"
+_KEY = "\0key:"
 
 
 class LineageError(Exception):
     """Lineage cannot be derived; the message says what is missing."""
+
+
+def extend_steps(steps: tuple[str, ...] | None, more: Iterable[str]) -> tuple[str, ...] | None:
+    """`steps` followed by `more`, with markers cancelled; None when the value cannot flow.
+
+    A field read of a struct built in SQL keeps only the flows of that field: the others
+    give None. A query's steps are reduced on their own and then joined to the steps of
+    the model it reads; that gives what reducing all of them at once would (tested).
+    """
+    if steps is None:
+        return None
+    stack = list(steps)
+    for step in more:
+        top = stack[-1] if stack else None
+        if step == EVERY_ELEMENT and top == _LIST_OF:
+            stack.pop()
+        elif step.startswith("\0") or step == EVERY_ELEMENT:
+            stack.append(step)
+        else:
+            # A field of a list is the field of each element (a JSON path through a list):
+            # read below the list markers, which stay.
+            lists = 0
+            while stack and stack[-1] == _LIST_OF:
+                stack.pop()
+                lists += 1
+            top = stack[-1] if stack else None
+            if top is not None and top.startswith(_KEY):
+                # Struct fields are matched as the engines do (DuckDB: in any case).
+                if step != ANY_MEMBER and step.lower() != top.removeprefix(_KEY).lower():
+                    return None
+                stack.pop()
+            else:
+                stack.append(step)
+            stack.extend([_LIST_OF] * lists)
+    return tuple(stack)
+
+
+def shown_steps(steps: Iterable[str]) -> tuple[str, ...]:
+    """The steps of a path without its markers."""
+    return tuple(step for step in steps if not step.startswith("\0"))
 
 
 @dataclass(frozen=True, order=True)
@@ -98,11 +173,13 @@ class ColumnRef:
 
 @dataclass(frozen=True)
 class Flow:
-    """A value of `upstream` flowing into a column: JSON steps taken from it, hashed or not."""
+    """A value of `upstream` flowing into a column: the steps taken from it, hashed or
+    scrubbed or neither."""
 
     upstream: ColumnRef
     json_steps: tuple[str, ...] = ()
     hashed: bool = False
+    scrubbed: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,23 +202,27 @@ class Trace:
         return any(flow.hashed for flow in self.flows)
 
     @property
+    def scrubbed(self) -> bool:
+        return any(flow.scrubbed for flow in self.flows)
+
+    @property
+    def steps(self) -> tuple[str, ...] | None:
+        """Every step from the leaf column up (markers included); None: no value flows."""
+        steps: tuple[str, ...] | None = ()
+        for flow in reversed(self.flows):
+            steps = extend_steps(steps, flow.json_steps)
+        return steps
+
+    @property
     def json_path(self) -> tuple[str, ...]:
         """The JSON field below the leaf column that the value is read from (leaf first)."""
-        steps: list[str] = []
-        for flow in reversed(self.flows):
-            for step in flow.json_steps:
-                if step == _EXPLODED:
-                    if steps and steps[-1] == EVERY_ELEMENT:
-                        continue
-                    step = EVERY_ELEMENT
-                steps.append(step)
-        return tuple(steps)
+        return shown_steps(self.steps or ())
 
 
 def render_json_path(steps: Iterable[str]) -> str:
     """`('recordCollection', '[*]', 'body')` -> `$.recordCollection[*].body`."""
     text = "$"
-    for step in steps:
+    for step in shown_steps(steps):
         if step.startswith("["):
             text += step
         elif step == ANY_MEMBER or step.replace("_", "").isalnum():
@@ -161,7 +242,7 @@ def dialect_for(adapter_type: str) -> str:
         ) from None
 
 
-# --- one expression: which columns flow into it, through which JSON steps --------------------
+# --- one expression: which columns flow into it, through which steps -------------------------
 
 
 @dataclass(frozen=True)
@@ -170,6 +251,22 @@ class _LocalFlow:
     column: str
     json_steps: tuple[str, ...] = ()
     hashed: bool = False
+    scrubbed: bool = False
+
+    def then(self, *steps: str) -> _LocalFlow | None:
+        extended = extend_steps(self.json_steps, steps)
+        if extended is None:
+            return None
+        return _LocalFlow(self.table, self.column, extended, self.hashed, self.scrubbed)
+
+    def treated(self, hashed: bool = False, scrubbed: bool = False) -> _LocalFlow:
+        return _LocalFlow(
+            self.table,
+            self.column,
+            self.json_steps,
+            self.hashed or hashed,
+            self.scrubbed or scrubbed,
+        )
 
 
 def _json_path_steps(path: exp.Expr | None, dialect: str) -> tuple[str, ...]:
@@ -190,38 +287,79 @@ def _json_path_steps(path: exp.Expr | None, dialect: str) -> tuple[str, ...]:
     if is_member_wildcard and isinstance(parts[1].this, exp.JSONPathWildcard):
         return ()  # `$.*`: reading through an Avro union wrapper
     steps: list[str] = []
+    many = False  # a wildcard makes the result a list of the matches
     for part in parts:
         if isinstance(part, exp.JSONPathRoot):
             continue
         if isinstance(part, exp.JSONPathKey):
             key = part.this
-            steps.append(ANY_MEMBER if isinstance(key, exp.JSONPathWildcard) else str(key))
+            wildcard = isinstance(key, exp.JSONPathWildcard)
+            many = many or wildcard
+            steps.append(ANY_MEMBER if wildcard else str(key))
         elif isinstance(part, exp.JSONPathSubscript | exp.JSONPathSlice):
+            # `[*]` and `[1:3]` match many elements; `[1]` one (still shown as `[*]`).
+            position = part.this if isinstance(part, exp.JSONPathSubscript) else part
+            many = many or isinstance(position, exp.JSONPathWildcard | exp.JSONPathSlice)
             steps.append(EVERY_ELEMENT)
         else:
+            many = many or isinstance(part, exp.JSONPathWildcard)
             steps.append(ANY_MEMBER)
+    if many:
+        steps.append(_LIST_OF)  # the matches: `$.items[*]` is a list of `items[*]`
     return tuple(steps)
 
 
-def _dedupe(flows: Iterable[_LocalFlow]) -> list[_LocalFlow]:
-    return list(dict.fromkeys(flows))
+def _dedupe(flows: Iterable[_LocalFlow | None]) -> list[_LocalFlow]:
+    return [flow for flow in dict.fromkeys(flows) if flow is not None]
+
+
+def _function_name(node: exp.Expr) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return ""
 
 
 class _ExpressionFlows:
     """Value flow inside one projection: which input columns its value is made of.
 
-    Conditions (CASE WHEN tests, FILTER clauses, window PARTITION/ORDER BY) decide which value
-    is taken, but carry none of their columns' values: they are not flows. Lambda variables
-    carry the values of the list they are bound to.
+    Conditions (CASE WHEN tests, FILTER clauses, lambda filters, window PARTITION/ORDER BY)
+    decide which value is taken, but carry none of their columns' values: they are not
+    flows. A lambda's first variable carries the elements of the list it is bound to.
     """
 
-    def __init__(self, dialect: str):
+    def __init__(self, dialect: str, sql: str = ""):
         self.dialect = dialect
+        self.sql = sql
+
+    def _name(self, identifier: exp.Expr) -> str:
+        """A field's name as the SQL spells it.
+
+        sqlglot lower-cases identifiers the dialect treats as case-insensitive (DuckDB's),
+        but JSON field names are shown as written (`navigationData`): the identifier's
+        position in the compiled SQL gives its original text.
+        """
+        name = identifier.name
+        start, end = identifier.meta.get("start"), identifier.meta.get("end")
+        if isinstance(start, int) and isinstance(end, int) and self.sql:
+            text = self.sql[start : end + 1]
+            for quote in ('"', "`", "'"):
+                if len(text) > 1 and text[0] == text[-1] == quote:
+                    text = text[1:-1].replace(quote * 2, quote)
+            if text.lower() == name.lower():
+                return text
+        return name
 
     def of(
         self, node: exp.Expr, env: dict[str, list[_LocalFlow]] | None = None
     ) -> list[_LocalFlow]:
         return _dedupe(self._of(node, env or {}))
+
+    def _then(
+        self, node: exp.Expr | None, env: dict[str, list[_LocalFlow]], *steps: str
+    ) -> list[_LocalFlow]:
+        if node is None:
+            return []
+        return _dedupe(flow.then(*steps) for flow in self._of(node, env))
 
     def _of(self, node: exp.Expr, env: dict[str, list[_LocalFlow]]) -> list[_LocalFlow]:
         if isinstance(node, exp.Column):
@@ -234,43 +372,75 @@ class _ExpressionFlows:
             return []
         if isinstance(node, exp.Subquery | exp.Exists | exp.Query):
             return []  # scalar subqueries are not followed (see the module notes)
+        if isinstance(node, exp.Dot):
+            return self._then(node.this, env, self._name(node.expression))
         if isinstance(node, JSON_PATH_FUNCTIONS):
             steps = _json_path_steps(node.args.get("expression"), self.dialect)
-            return [
-                _LocalFlow(f.table, f.column, f.json_steps + steps, f.hashed)
-                for f in self._of(node.this, env)
-            ]
+            return self._then(node.this, env, *steps)
         if isinstance(node, HASH_FUNCTIONS):
+            return [flow.treated(hashed=True) for flow in self._of(node.this, env)]
+        name = _function_name(node)
+        if name in HASH_FUNCTION_NAMES or name in SCRUB_FUNCTION_NAMES:
+            hashed = name in HASH_FUNCTION_NAMES
             return [
-                _LocalFlow(f.table, f.column, f.json_steps, True) for f in self._of(node.this, env)
+                flow.treated(hashed=hashed, scrubbed=not hashed)
+                for flow in self._union(node.expressions, env)
             ]
+        if name in POSITION_FUNCTION_NAMES:
+            return []
+        if name in MAP_LIST_FUNCTION_NAMES or isinstance(node, exp.MapKeys):
+            args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+            return _dedupe(flow.then(_LIST_OF) for flow in self._union(args, env))
         if isinstance(node, EXPLODES):
             inner = node.this if node.this is not None else node.expressions
             sources = inner if isinstance(inner, list) else [inner]
-            return [
-                _LocalFlow(f.table, f.column, (*f.json_steps, _EXPLODED), f.hashed)
-                for source in sources
-                for f in self._of(source, env)
-            ]
+            return _dedupe(
+                flow.then(EVERY_ELEMENT) for source in sources for flow in self._of(source, env)
+            )
         if isinstance(node, exp.Case):
             branches = [case.args.get("true") for case in node.args.get("ifs") or []]
             branches.append(node.args.get("default"))
             return self._union(branches, env)
         if isinstance(node, exp.If):
             return self._union([node.args.get("true"), node.args.get("false")], env)
-        if isinstance(node, exp.Nullif):
+        if isinstance(node, exp.Nullif | exp.ArgMax | exp.ArgMin):
             return self._of(node.this, env)
         if isinstance(node, exp.Window | exp.Filter):
             return self._of(node.this, env)
         if isinstance(node, exp.Transform):
-            return self._lambda(node.expression, self._of(node.this, env), env)
+            elements = self._then(node.this, env, EVERY_ELEMENT)
+            return _dedupe(
+                flow.then(_LIST_OF) for flow in self._lambda(node.expression, elements, env)
+            )
         if isinstance(node, exp.ArrayFilter):
             return self._of(node.this, env)  # a subset of the list's own values
+        if isinstance(node, exp.Flatten):
+            return self._then(node.this, env, EVERY_ELEMENT, EVERY_ELEMENT, _LIST_OF)
+        if isinstance(node, exp.Array):
+            return _dedupe(flow.then(_LIST_OF) for flow in self._union(node.expressions, env))
+        if isinstance(node, exp.Struct):
+            return self._struct(node, env)
         if isinstance(node, exp.Lambda):
             return self._lambda(node, [], env)
         if isinstance(node, exp.Bracket):
-            return self._of(node.this, env)  # the index picks an element; see the notes
+            index = node.expressions[0] if len(node.expressions) == 1 else None
+            if isinstance(index, exp.Literal) and index.is_string:
+                return self._then(node.this, env, index.name)  # a struct's field
+            return self._then(node.this, env, EVERY_ELEMENT)  # see the notes on positions
         return self._union(list(node.iter_expressions()), env)
+
+    def _struct(self, node: exp.Struct, env: dict[str, list[_LocalFlow]]) -> list[_LocalFlow]:
+        flows: list[_LocalFlow | None] = []
+        for position, member in enumerate(node.expressions):
+            if isinstance(member, exp.PropertyEQ):
+                key, value = self._name(member.this), member.expression
+            elif isinstance(member, exp.Alias):
+                key, value = self._name(member.args["alias"]), member.this
+            else:
+                key, value = f"col{position + 1}", member
+            if isinstance(value, exp.Expr):
+                flows.extend(flow.then(_KEY + key) for flow in self._of(value, env))
+        return _dedupe(flows)
 
     def _lambda(
         self, fn: exp.Expr, bound: list[_LocalFlow], env: dict[str, list[_LocalFlow]]
@@ -278,8 +448,9 @@ class _ExpressionFlows:
         if not isinstance(fn, exp.Lambda):
             return bound + (self._of(fn, env) if fn is not None else [])
         inner = dict(env)
-        for param in fn.expressions:
-            inner[param.name] = bound
+        for position, param in enumerate(fn.expressions):
+            # The first variable is the element; a second one is its index.
+            inner[param.name] = bound if position == 0 else []
         return self._of(fn.this, inner)
 
     def _union(
@@ -324,6 +495,44 @@ def _relation_key(table: exp.Table) -> tuple[str, ...]:
     return tuple(part.lower() for part in parts if part)
 
 
+def _inline_fields(projection: exp.Expr) -> list[str] | None:
+    """The fields of the structs an unaliased `inline(...)` makes columns of, when the SQL
+    says them (a list of struct literals, or a transform of a list into one, as
+    `lp_unnest` renders on Spark); else None."""
+    if not isinstance(projection, exp.Inline):
+        return None
+    structs = projection.this
+    if isinstance(structs, exp.Transform) and isinstance(structs.expression, exp.Lambda):
+        struct = structs.expression.this
+    elif isinstance(structs, exp.Array) and structs.expressions:
+        struct = structs.expressions[0]
+    else:
+        return None
+    if not isinstance(struct, exp.Struct):
+        return None
+    fields = [member.name or member.alias for member in struct.expressions]
+    return fields if all(fields) else None
+
+
+def _spell_out_inline(tree: exp.Expr) -> exp.Expr:
+    """Spark's `inline(list)` makes a column of each field of the list's structs, which
+    sqlglot cannot name: spelled out as `explode(list).field AS field`, one per field."""
+    for select in tree.find_all(exp.Select):
+        projections: list[exp.Expr] = []
+        for projection in select.expressions:
+            fields = _inline_fields(projection)
+            if fields is None:
+                projections.append(projection)
+                continue
+            for name in fields:
+                element = exp.Explode(this=projection.this.copy())
+                projections.append(
+                    exp.alias_(exp.Dot(this=element, expression=exp.to_identifier(name)), name)
+                )
+        select.set("expressions", projections)
+    return tree
+
+
 @dataclass
 class ModelLineage:
     """What sqlglot found for one model: flows per output column, and what it could not trace."""
@@ -343,11 +552,12 @@ def trace_query(
     `relations` maps (catalog, schema, table) in lower case, and its shorter suffixes, to dbt
     node ids.
     """
+    tree = _spell_out_inline(sqlglot.parse_one(sql, dialect=dialect))
     # trim_selects would copy the whole query once per step: minutes on the bigger models.
     roots: dict[str, Node] = sqlglot_lineage(  # type: ignore[assignment]
-        None, sql, schema=schema, dialect=dialect, trim_selects=False
+        None, tree, schema=schema, dialect=dialect, trim_selects=False
     )
-    walker = _ExpressionFlows(dialect)
+    walker = _ExpressionFlows(dialect, sql)
     memo: dict[int, list[_LocalFlow]] = {}
     unresolved: list[str] = []
 
@@ -376,14 +586,9 @@ def trace_query(
             for local in walker.of(node.expression):
                 for child in children.get((local.table, local.column), []):
                     for below in leaf_flows(child):
-                        found.append(
-                            _LocalFlow(
-                                below.table,
-                                below.column,
-                                below.json_steps + local.json_steps,
-                                below.hashed or local.hashed,
-                            )
-                        )
+                        joined = below.then(*local.json_steps)
+                        if joined is not None:
+                            found.append(joined.treated(local.hashed, local.scrubbed))
             found = _dedupe(found)
         memo[key] = found
         return found
@@ -396,7 +601,14 @@ def trace_query(
             if node_id is None:
                 unresolved.append(f"{local.table}.{local.column}")
                 node_id = f"relation:{local.table}"
-            flows.append(Flow(ColumnRef(node_id, local.column), local.json_steps, local.hashed))
+            flows.append(
+                Flow(
+                    ColumnRef(node_id, local.column),
+                    local.json_steps,
+                    local.hashed,
+                    local.scrubbed,
+                )
+            )
         columns[name] = list(dict.fromkeys(flows))
     return ModelLineage(columns, sorted(set(unresolved)))
 
@@ -576,7 +788,9 @@ class Project:
             result = []
             for flow in model.columns[ref.column]:
                 for below in self.traces(flow.upstream):
-                    result.append(Trace((ref, *below.columns), (flow, *below.flows)))
+                    trace = Trace((ref, *below.columns), (flow, *below.flows))
+                    if trace.steps is not None:  # else: a field of a struct not read here
+                        result.append(trace)
             if not result:
                 result = [Trace((ref,))]  # a constant, a count(*), a generated number
         self._traces[ref] = list(dict.fromkeys(result))
@@ -590,13 +804,22 @@ class Project:
         return None
 
 
+class Leaf(NamedTuple):
+    """Where a value comes from: a leaf column, the JSON path inside it, and its treatment."""
+
+    column: ColumnRef
+    path: str
+    hashed: bool = False
+    scrubbed: bool = False
+
+
 @dataclass(frozen=True)
 class ColumnOrigins:
     """A column's origins, summarised: the staging columns and leaf fields its values come from."""
 
     column: ColumnRef
     staging: tuple[ColumnRef, ...]
-    leaves: tuple[tuple[ColumnRef, str, bool], ...]  # (leaf column, JSON path, hashed)
+    leaves: tuple[Leaf, ...]
 
 
 def origins(project: Project, ref: ColumnRef, layer: str = "staging") -> ColumnOrigins:
@@ -604,7 +827,7 @@ def origins(project: Project, ref: ColumnRef, layer: str = "staging") -> ColumnO
     staging = sorted({hop for trace in traces if (hop := project.nearest(trace, layer))})
     leaves = sorted(
         {
-            (trace.leaf, render_json_path(trace.json_path), trace.hashed)
+            Leaf(trace.leaf, render_json_path(trace.json_path), trace.hashed, trace.scrubbed)
             for trace in traces
             if trace.leaf != ref
         }
@@ -625,43 +848,60 @@ def is_personal(project: Project, ref: ColumnRef, meta_key: str = "personal_data
     return project.column_meta(ref).get(meta_key) is True
 
 
+def personal_fields(
+    project: Project, meta_key: str = "personal_data"
+) -> dict[tuple[ColumnRef, tuple[str, ...]], ColumnRef]:
+    """The leaf fields (leaf column, JSON path) that hold personal data, each with a column
+    that says so: a column tagged `meta: {<meta_key>: true}` that is read from it, else a
+    column that hashes or scrubs it on the way (the SQL's word that it is personal), one of
+    staging first, then the nearest to the field.
+    """
+    found: dict[tuple[ColumnRef, tuple[str, ...]], tuple[bool, bool, int, str, ColumnRef]] = {}
+    for ref in iter_columns(project, project.models_in("*")):
+        tagged = is_personal(project, ref, meta_key)
+        in_staging = project.layer(ref.node_id) == "staging"
+        for trace in project.traces(ref):
+            if len(trace.columns) > 1 and (tagged or trace.hashed or trace.scrubbed):
+                rank = (not tagged, not in_staging, len(trace.columns), project.label(ref), ref)
+                key = (trace.leaf, trace.json_path)
+                found[key] = min(found.get(key, rank), rank)
+    return {key: rank[-1] for key, rank in found.items()}
+
+
 def personal_data_violations(
     project: Project, layer: str = "marts", meta_key: str = "personal_data"
 ) -> list[str]:
-    """Columns of `layer` whose values come from personal data without a hash on the way.
+    """Columns of `layer` whose values come from personal data without a hash or a scrub.
 
-    Personal data is every column tagged `meta: {<meta_key>: true}` and every leaf field (raw
-    column and JSON path) such a column is read from: a mart column that reads the same raw
-    field by another route is caught too.
+    Personal data is every column tagged `meta: {<meta_key>: true}`, and every leaf field
+    (raw column and JSON path) that such a column is read from or that the project hashes
+    (`lp_pseudonym`) or scrubs (`lp_scrub_url`, `lp_scrub_text`) somewhere: a mart column
+    that reads the same raw field by another route, in clear, is caught too. A value that
+    passes a hash or a scrub on its way is not personal any more (a scrubbed URL keeps no
+    e-mail, token or personal query value: macros/privacy.sql).
     """
-    tagged = [
+    tagged = {
         ColumnRef(uid, column)
         for uid, node in project.nodes.items()
         for column in node.get("columns", {})
         if is_personal(project, ColumnRef(uid, column), meta_key)
-    ]
-    personal_fields = {
-        (trace.leaf, trace.json_path)
-        for ref in tagged
-        if ref.node_id in project.model_lineage
-        for trace in project.traces(ref)
-        if len(trace.columns) > 1
     }
-    tagged_set = set(tagged)
+    fields = personal_fields(project, meta_key)
     problems = []
     for ref in iter_columns(project, project.models_in(layer)):
         for trace in project.traces(ref):
-            if trace.hashed:
+            if trace.hashed or trace.scrubbed:
                 continue
-            via = next((hop for hop in trace.columns if hop in tagged_set), None)
+            via = next((hop for hop in trace.columns if hop in tagged), None)
             if via is not None:
                 problems.append(
                     f"{project.label(ref)} comes from the personal column {project.label(via)} "
-                    "without a hash"
+                    "without a hash or a scrub"
                 )
-            elif (trace.leaf, trace.json_path) in personal_fields:
+            elif (trace.leaf, trace.json_path) in fields:
                 problems.append(
                     f"{project.label(ref)} reads the personal field {project.label(trace.leaf)} "
-                    f"{render_json_path(trace.json_path)} without a hash"
+                    f"{render_json_path(trace.json_path)} without a hash or a scrub "
+                    f"(personal: {project.label(fields[trace.leaf, trace.json_path])})"
                 )
     return sorted(set(problems))

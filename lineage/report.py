@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from lineage.column_lineage import (
     ColumnOrigins,
     ColumnRef,
+    Leaf,
     Project,
     Trace,
     origins,
@@ -19,7 +20,15 @@ GENERATED_NOTE = (
 )
 
 
-def _leaf_text(project: Project, leaf: ColumnRef, path: str, hashed: bool) -> str:
+def _treatment(hashed: bool, scrubbed: bool, markdown: bool = False) -> str:
+    word = "hashed" if hashed else "scrubbed" if scrubbed else ""
+    if not word:
+        return ""
+    return f" *({word})*" if markdown else f" ({word})"
+
+
+def _leaf_text(project: Project, found: Leaf) -> str:
+    leaf, path = found.column, found.path
     node = project.nodes.get(leaf.node_id, {})
     kind = node.get("resource_type", "")
     if kind == "model":
@@ -30,21 +39,22 @@ def _leaf_text(project: Project, leaf: ColumnRef, path: str, hashed: bool) -> st
         text = project.label(leaf)
     if path != "$":
         text += f" {path}"
-    return text + (" (hashed)" if hashed else "")
+    return text + _treatment(found.hashed, found.scrubbed)
 
 
-def _leaf_markdown(project: Project, leaf: ColumnRef, path: str, hashed: bool) -> str:
+def _leaf_markdown(project: Project, found: Leaf) -> str:
+    leaf, path = found.column, found.path
     node = project.nodes.get(leaf.node_id, {})
     if node.get("resource_type") == "model":
         text = f"`{node['name']}`, where it is computed (a constant, a count or a number)"
     else:
         kind = "seed " if node.get("resource_type") == "seed" else ""
         text = f"{kind}`{project.label(leaf)}`" + (f" at `{path}`" if path != "$" else "")
-    return text + (" *(hashed)*" if hashed else "")
+    return text + _treatment(found.hashed, found.scrubbed, markdown=True)
 
 
 def _leaves(project: Project, found: ColumnOrigins) -> list[str]:
-    return [_leaf_text(project, *leaf) for leaf in found.leaves]
+    return [_leaf_text(project, leaf) for leaf in found.leaves]
 
 
 def column_text(project: Project, ref: ColumnRef, layer: str, full: bool = False) -> str:
@@ -66,7 +76,7 @@ def trace_text(project: Project, trace: Trace) -> str:
     text = " <- ".join(parts)
     if trace.json_path:
         text += f" {render_json_path(trace.json_path)}"
-    return text + (" (hashed)" if trace.hashed else "")
+    return text + _treatment(trace.hashed, trace.scrubbed)
 
 
 def doc_block(project: Project, model_ids: Iterable[str], layer: str) -> str:
@@ -83,7 +93,8 @@ def doc_block(project: Project, model_ids: Iterable[str], layer: str) -> str:
         "only. JSON paths name the fields of LivePerson's reference: `[*]` is every element of "
         "a list, `*` a member whose name only the data knows, and Avro union wrappers are left "
         "out. *(hashed)* marks values that pass through the personal-data hash "
-        "(`lp_hash_personal`). Back to the [overview](#!/overview).",
+        "(`lp_pseudonym`, a keyed HMAC), *(scrubbed)* values whose personal parts are removed "
+        "(`lp_scrub_url`, `lp_scrub_text`). Back to the [overview](#!/overview).",
         "",
     ]
     for uid in model_ids:
@@ -95,8 +106,8 @@ def doc_block(project: Project, model_ids: Iterable[str], layer: str) -> str:
             staging = ", ".join(f"`{project.label(ref)}`" for ref in found.staging)
             if staging:
                 out.append(f"  - {layer}: {staging}")
-            for leaf, path, hashed in found.leaves:
-                out.append(f"  - from {_leaf_markdown(project, leaf, path, hashed)}")
+            for leaf in found.leaves:
+                out.append(f"  - from {_leaf_markdown(project, leaf)}")
             if not found.leaves:
                 out.append("  - computed: a constant, a count or a number")
         out.append("")

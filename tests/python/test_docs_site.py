@@ -159,6 +159,7 @@ def test_column_lineage_page_renders(pages: dict[str, str]) -> None:
     assert "fct_orders" in text
     assert "stg_liveperson__purchases.purchase_total" in text
     assert "$.recordCollection[*].body.engagementAttributes[*].data.total" in text
+    assert "$.recordCollection[*].body.navigationData[*].url (scrubbed)" in text
 
 
 def test_static_page_renders_from_file(pages: dict[str, str]) -> None:
