@@ -457,7 +457,7 @@ def test_liveperson_shard_hosts_are_trusted(fake_server, make_client, tmp_path, 
 
     monkeypatch.setattr(client._session, "send", fake_send)
     href = "https://va-a.da.liveperson.net/data_access_le/account/1/le/webSession/f.gz"
-    remote = RemoteFile(parse_file_name("f.gz"), href, None, None)
+    remote = RemoteFile(parse_file_name(ws_name(SUMMER_MS)), href, None, None)
 
     with pytest.raises(TransientError):
         client.download(remote, tmp_path / "x.gz")
