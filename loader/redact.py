@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import threading
+import traceback
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -116,6 +117,12 @@ def _scrubbing_factory(factory):  # type: ignore[no-untyped-def]
         except Exception:  # a bad format string: the logger's to report, not ours
             return record
         record.msg, record.args = REDACTOR.scrub(message), None
+        if record.exc_info:
+            # The traceback's text, scrubbed, in place of the exception itself.
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text, record.exc_info = REDACTOR.scrub(text), None
+        if record.stack_info:
+            record.stack_info = REDACTOR.scrub(record.stack_info)
         return record
 
     make.scrubs = True  # type: ignore[attr-defined]
