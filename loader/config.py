@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -241,13 +242,14 @@ def main(argv: list[str]) -> int:
     paths = dict(zip(PATH_SETTINGS, _paths(env), strict=True))
     for name in argv:
         if name not in paths:
-            print(f"python -m loader.config prints only {' or '.join(PATH_SETTINGS)}")
+            print(
+                f"python -m loader.config prints only {' or '.join(PATH_SETTINGS)}",
+                file=sys.stderr,
+            )
             return 2
         print(paths[name])
     return 0
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main(sys.argv[1:]))
