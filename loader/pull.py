@@ -9,7 +9,9 @@ never moves the window, so it cannot block later pulls.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
@@ -59,8 +61,22 @@ def list_window_files(
             if remote.name is None:
                 unusable.append(remote)
                 continue
-            # Window bounds may be inclusive on LivePerson's side: a file can be listed twice.
-            found.setdefault(remote.name.name, remote)
+            # Window bounds may be inclusive on LivePerson's side: a file can be listed twice,
+            # by the same link (its host may be another shard). Two different links under one
+            # name cannot both be that file: the later one is refused, named.
+            seen = found.setdefault(remote.name.name, remote)
+            if urlsplit(seen.href).path != urlsplit(remote.href).path:
+                unusable.append(
+                    replace(
+                        remote,
+                        name=None,
+                        problem=(
+                            f"{remote.name.name} is listed twice with different links "
+                            f"({display_url(seen.href)} and {display_url(remote.href)}): "
+                            "the second is not landed"
+                        ),
+                    )
+                )
     ordered = sorted(found.values(), key=lambda r: (r.name.scope_start_ms, r.name.name))  # type: ignore[union-attr]
     return ordered, unusable
 

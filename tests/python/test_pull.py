@@ -334,3 +334,17 @@ def test_a_truncated_download_fails_alone_as_truncated_every_time(
     assert statuses[names[1]] == "failed"
     manifest = (settings.landing_dir / "landed_files.csv").read_text()
     assert names[0] in manifest and names[2] in manifest and names[1] not in manifest
+
+
+def test_one_name_listed_with_two_different_links_lands_one_and_names_the_other(
+    fake_server, settings, make_client
+):
+    # Both entries say they are name_at(3): the second is not silently taken for the first.
+    fake_server.add_file(name_at(3, part=1), content("a"), listed_name=name_at(3))
+    fake_server.add_file(name_at(3, part=2), content("b", "c"), listed_name=name_at(3))
+
+    summary = pull(settings, client=make_client(settings))
+
+    (failure,) = summary.failures()
+    assert f"{name_at(3)} is listed twice with different links" in failure
+    assert list(landed(settings)) == [name_at(3)]
