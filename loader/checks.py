@@ -4,7 +4,8 @@
 decompressed without being kept (DuckDB does not check the CRC, and lands a file cut at a line
 boundary silently short): a truncated file, a CRC error, data after the end that is not
 gzip, or a decompression bomb (checked as the bytes come, never held) is a `FileProblem`.
-Zero bytes after the last member are padding, as `gzip -t` accepts them.
+Zero bytes after the last member are padding, as `gzip -t` accepts them; they are not part of
+the file's identity (its SHA-256), and the original is kept without them.
 
 `explain` runs only after DuckDB refused a file: it finds the line a user should look at
 (too big, not JSON, not a Data Access record), with DuckDB's own JSON functions, so it judges
@@ -30,11 +31,11 @@ class FileProblem(Exception):
 
 @dataclass(frozen=True)
 class Inspection:
-    sha256: str
-    size_bytes: int
+    sha256: str  # of the gzip data, trailing zero padding excluded
+    size_bytes: int  # of the file as it came, padding included
     uncompressed_bytes: int
-    # Where the gzip data ends: the size, unless zero padding follows (DuckDB's gzip reader
-    # refuses padding, so it reads a copy without it).
+    # Where the gzip data ends: the size, unless zero padding follows. DuckDB's and Spark's
+    # gzip readers refuse padding, so the original is kept without it.
     gzip_bytes: int
 
     @property
@@ -52,10 +53,10 @@ def inspect(path: Path, name: str, max_uncompressed: int) -> Inspection:
         while chunk := handle.read(CHUNK):
             if size == 0 and chunk[:2] != GZIP_MAGIC[: len(chunk[:2])]:
                 raise FileProblem(f"{name} is not gzip (it does not start with 1f 8b)")
-            digest.update(chunk)
             start = size
             size += len(chunk)
             data = chunk
+            hashed_before = padding_at
             while data:
                 if padding_at is not None:
                     if data.strip(b"\0"):
@@ -81,6 +82,9 @@ def inspect(path: Path, name: str, max_uncompressed: int) -> Inspection:
                         "uncompressed (LP_MAX_UNCOMPRESSED_MB); rejected as a decompression bomb"
                     )
                 data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            # The file's identity is its gzip data: zero padding is not hashed.
+            if hashed_before is None:
+                digest.update(chunk if padding_at is None else chunk[: padding_at - start])
     if size == 0:
         raise FileProblem(f"{name} is empty")
     if not inflater.eof:

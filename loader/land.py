@@ -214,7 +214,7 @@ def to_land(candidate: Candidate, inspection: Inspection) -> ToLand:
         candidate,
         None,
         sha256=inspection.sha256,
-        size=inspection.size_bytes,
+        size=inspection.gzip_bytes,
         uncompressed=inspection.uncompressed_bytes,
         status=LANDED,
         error=None,
@@ -274,7 +274,9 @@ def _decide(
         if not _holds(original, inspection, by_size=True):
             if original.exists():
                 originals.set_aside(original, originals.sha256_of(original))
-            originals.place(candidate.path, original, move=candidate.owned)
+            originals.place(
+                candidate.path, original, move=candidate.owned, size=inspection.gzip_bytes
+            )
         elif candidate.owned:
             candidate.path.unlink(missing_ok=True)
         log.debug("%s: already landed with the same content, skipped", name)
@@ -293,26 +295,23 @@ def _decide(
             else:
                 originals.set_aside(original, originals.sha256_of(original))
     if kept_at is not None and candidate.path.resolve() != kept_at.resolve():
-        originals.place(candidate.path, kept_at, move=candidate.owned)
+        # Without trailing zero padding, which DuckDB's and Spark's gzip readers refuse.
+        originals.place(candidate.path, kept_at, move=candidate.owned, size=inspection.gzip_bytes)
     elif candidate.owned and candidate.path.exists():
         candidate.path.unlink()
     kept_at = kept_at or original
-    read_from = kept_at
-    if inspection.padded:
-        read_from = originals.trimmed_path(kept_at)
-        originals.copy_prefix(kept_at, read_from, inspection.gzip_bytes)
     row = attempt_row(
         candidate,
         previous,
         sha256=inspection.sha256,
-        size=inspection.size_bytes,
+        size=inspection.gzip_bytes,
         uncompressed=inspection.uncompressed_bytes,
         status=LANDED,
         error=None,
     )
     return Prepared(
         candidate,
-        to_land=ToLand(read_from, row, replacing=landed),
+        to_land=ToLand(kept_at, row, replacing=landed),
         original=original,
         kept_at=kept_at,
         previous_sha256=previous.sha256 if landed else None,
@@ -322,7 +321,7 @@ def _decide(
 def _holds(path: Path, inspection: Inspection, *, by_size: bool = False) -> bool:
     """Whether `path` is this content: its size, then (unless `by_size`) its hash."""
     try:
-        if path.stat().st_size != inspection.size_bytes:
+        if path.stat().st_size != inspection.gzip_bytes:
             return False
     except OSError:
         return False
@@ -587,8 +586,8 @@ class Lander:
 
     @staticmethod
     def _cleanup(item: Prepared) -> None:
-        if item.to_land is not None and item.to_land.read_from != item.kept_at:
-            item.to_land.read_from.unlink(missing_ok=True)
+        """Nothing is left beside a file's original but what the docstring of
+        loader/originals.py lists."""
 
     def _record_failure(self, row: LedgerRow) -> None:
         log.error("%s", row.error)

@@ -46,38 +46,35 @@ def replaced_path(original: Path, sha256: str) -> Path:
     return original.with_name(f"{original.name}{REPLACED}{sha256[:12]}")
 
 
-def trimmed_path(original: Path) -> Path:
-    """A copy without trailing zero padding, for DuckDB (removed after landing)."""
-    return original.with_name(original.name + ".trimmed.tmp")
-
-
-def place(source: Path, target: Path, *, move: bool) -> None:
-    """Put `source` at `target` atomically: rename it when `move` (a download of ours on the
-    same disk), else copy it through a temporary name. On failure (a full disk) no temporary
-    file is left behind."""
+def place(source: Path, target: Path, *, move: bool, size: int | None = None) -> None:
+    """Put `source` (its first `size` bytes, when given and shorter) at `target` atomically:
+    rename it when `move` (a download of ours on the same disk), else copy it through a
+    temporary name. On failure (a full disk) no temporary file is left behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if move:
+    whole = size is None or size >= source.stat().st_size
+    if move and whole:
         source.replace(target)
         return
     temporary = target.with_name(target.name + ".tmp")
     try:
-        shutil.copyfile(source, temporary)
+        if whole:
+            shutil.copyfile(source, temporary)
+        else:
+            _copy_prefix(source, temporary, size)  # type: ignore[arg-type]
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         temporary.replace(target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    if move:
+        source.unlink(missing_ok=True)
 
 
-def copy_prefix(source: Path, target: Path, size: int) -> None:
-    """The first `size` bytes of `source` at `target` (no fsync: a temporary file)."""
+def _copy_prefix(source: Path, target: Path, size: int) -> None:
     with source.open("rb") as reader, target.open("wb") as writer:
         remaining = size
-        while remaining:
-            chunk = reader.read(min(remaining, 1024 * 1024))
-            if not chunk:
-                break
+        while remaining and (chunk := reader.read(min(remaining, 1024 * 1024))):
             writer.write(chunk)
             remaining -= len(chunk)
 

@@ -122,7 +122,7 @@ class Refused(Exception):
 class ToLand:
     """A checked file, and the ledger row it will have once its rows are in."""
 
-    read_from: Path  # what DuckDB reads: the kept original (or a copy without zero padding)
+    read_from: Path  # what DuckDB reads: the kept original
     row: LedgerRow  # status landed, landed_at to be stamped
     replacing: bool  # rows of an earlier version are in raw.web_sessions
 
