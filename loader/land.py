@@ -527,7 +527,6 @@ class Lander:
     def _landed(self, item: Prepared, records: int) -> None:
         assert item.to_land is not None and item.original is not None
         name = item.to_land.name
-        self._cleanup(item)
         replacing = item.to_land.replacing
         if replacing:
             assert item.kept_at is not None
@@ -558,7 +557,6 @@ class Lander:
         problem = checks.explain(
             item.to_land.read_from, name, refusal, self.settings.max_record_bytes
         )
-        self._cleanup(item)
         if item.to_land.replacing and item.kept_at is not None:
             try:
                 sha256 = item.to_land.row.sha256 or ""
@@ -580,14 +578,8 @@ class Lander:
 
     def _discard(self, item: Prepared) -> None:
         """A file that did not land because the warehouse cannot be written."""
-        self._cleanup(item)
         if item.to_land is not None and item.to_land.replacing and item.kept_at is not None:
             item.kept_at.unlink(missing_ok=True)
-
-    @staticmethod
-    def _cleanup(item: Prepared) -> None:
-        """Nothing is left beside a file's original but what the docstring of
-        loader/originals.py lists."""
 
     def _record_failure(self, row: LedgerRow) -> None:
         log.error("%s", row.error)
