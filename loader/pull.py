@@ -148,11 +148,17 @@ def _feed(
         lander.refuse(remote.listed_name or display_url(remote.href), remote.problem or "")
     lander.expect([remote.name.name for remote in remotes])  # type: ignore[union-attr]
     for group in batches(remotes, lambda _remote: 0):
-        candidates = []
-        for remote in group:
-            candidate = _download(lander, client, remote)
-            if candidate is not None:
-                candidates.append(candidate)
+        candidates: list[Candidate] = []
+        try:
+            for remote in group:
+                candidate = _download(lander, client, remote)
+                if candidate is not None:
+                    candidates.append(candidate)
+        except BaseException:
+            # The run stops (rejected credentials, Ctrl-C): no download is left behind.
+            for candidate in candidates:
+                candidate.path.unlink(missing_ok=True)
+            raise
         lander.submit(candidates)
 
 

@@ -348,3 +348,23 @@ def test_one_name_listed_with_two_different_links_lands_one_and_names_the_other(
     (failure,) = summary.failures()
     assert f"{name_at(3)} is listed twice with different links" in failure
     assert list(landed(settings)) == [name_at(3)]
+
+
+def test_credentials_rejected_mid_batch_stop_the_run_and_leave_no_download(
+    fake_server, settings, make_client
+):
+    for hours in (6, 5, 4):
+        fake_server.add_file(name_at(hours), content(f"v{hours}"))
+    fake_server.inject(
+        fake_server.file_path(name_at(5)), error(401, "Unauthorized request", code=10)
+    )
+
+    summary = pull(settings, client=make_client(settings))
+
+    failures = summary.failures()
+    assert any("Unauthorized request" in line for line in failures)
+    # The run stopped: all three listed files are named as not landed (the first was
+    # downloaded, then removed with the batch it belonged to).
+    (pending,) = [line for line in failures if "not landed, as the run stopped" in line]
+    assert all(name_at(hours) in pending for hours in (6, 5, 4))
+    assert not [p for p in settings.landing_dir.rglob("*") if p.is_file() and p.suffix != ".csv"]
