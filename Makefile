@@ -4,19 +4,19 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Settings may live in .env (KEY=value lines, no quotes); exported variables win. Only the
-# paths dbt needs are exported from it: the loader reads .env itself, so credentials never
-# reach dbt or any other child process.
--include .env
-
 PYTHON_BASE ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 DBT := $(BIN)/dbt
 export DBT_PROFILES_DIR := $(CURDIR)
-export WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
-export LANDING_DIR ?= $(CURDIR)/data/landing
+# Settings may live in .env; exported variables win. make does not read .env itself (it would
+# keep quotes and expand `$`): the two paths recipes need are asked of the loader, which reads
+# .env with python-dotenv's rules, once .venv exists. Credentials never reach dbt or any other
+# child process.
+loader_path = $(shell [ -x $(PY) ] && $(PY) -m loader.config $(1))
+export WAREHOUSE_PATH ?= $(call loader_path,WAREHOUSE_PATH)
+export LANDING_DIR ?= $(call loader_path,LANDING_DIR)
 
 SAMPLE_DIR ?= data/sample
 SAMPLE_VISITS ?= 2000
@@ -81,7 +81,7 @@ hourly: install ## pull new files, then dbt build without unit tests (for cron)
 build: load dbt ## everything: install, land data, dbt build, print the AOV by segment
 	@$(MAKE) --no-print-directory aov
 
-aov: ## print average order value by membership segment (needs a built warehouse)
+aov: install ## print average order value by membership segment (needs a built warehouse)
 	@echo "Average order value by membership segment ($(WAREHOUSE_PATH)):"
 	@$(BIN)/duckdb -readonly "$(WAREHOUSE_PATH)" -c "$(AOV_SQL)"
 
@@ -164,7 +164,8 @@ bench: install ## benchmark landing and dbt (BENCH_VISITS=50000 over BENCH_DAYS=
 	$(PY) bench/run.py --visits $(BENCH_VISITS) --days $(BENCH_DAYS) $(BENCH_ARGS)
 
 clean: ## remove the warehouse, dbt outputs and the sample (landed originals are kept)
-	rm -rf $(WAREHOUSE_PATH) $(WAREHOUSE_PATH).wal target logs $(SAMPLE_DIR)
+	rm -rf "$(or $(WAREHOUSE_PATH),warehouse.duckdb)" "$(or $(WAREHOUSE_PATH),warehouse.duckdb).wal" \
+		target logs $(SAMPLE_DIR)
 
 lock: install ## re-pin requirements.txt from requirements.in in a fresh venv
 	rm -rf .venv-lock && $(PYTHON_BASE) -m venv .venv-lock

@@ -1,11 +1,13 @@
 """HTTP client for LivePerson's Data Access API: list web-session files and download them.
 
-One `requests.Session` with a User-Agent, a timeout on every request and the configured auth.
-Errors are classified the way LivePerson advises: 429, 5xx, dropped connections and timeouts
-are retried with growing pauses (honouring `Retry-After`); any other 4xx fails at once with the
-server's own message. Credentials are only ever sent to the configured Data Access origin and to
-LivePerson's `https://*.da.liveperson.net` shard hosts; redirects are followed by hand, re-signed,
-and only to those origins.
+One `requests.Session` with a User-Agent, the configured auth, a timeout on every socket read
+and, over each whole request, a deadline and a minimum transfer rate (loader/deadlines.py).
+Errors are classified the way LivePerson advises: 429, 5xx, dropped connections, timeouts and
+missed deadlines are retried with growing pauses (honouring `Retry-After`); any other 4xx fails
+at once with the server's own message. Credentials are only ever sent to the configured Data
+Access origin and to LivePerson's `https://*.da.liveperson.net` shard hosts; redirects are
+followed by hand, re-signed, and only to those origins. A link's query values (a signed link's
+token) are never shown or stored: they are hidden in every message and log line.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from urllib3.util import parse_url
 from loader import __version__
 from loader.auth import OAuth2ClientCredentials, TokenRequestError, make_auth
 from loader.config import ConfigError, Settings
+from loader.deadlines import Watchdog, current_watch, mount
 from loader.files import FileName, FileNameError, parse_file_name
+from loader.redact import REDACTOR
 
 USER_AGENT = f"liveperson-warehouse-loader/{__version__} python-requests/{requests.__version__}"
 
@@ -47,7 +51,11 @@ BACKOFF_MAX_S = 60.0
 RETRY_AFTER_MAX_S = 600.0  # a server asking for longer is treated as asking for this
 SHARD_SUFFIX = ".da.liveperson.net"  # LivePerson's shard hosts, trusted over https:443 only
 _HOST_LABEL = re.compile(r"[a-z0-9-]{1,63}")
-_SENSITIVE_PARAM = re.compile(r"oauth|token|secret|sig|key|pass|auth|code", re.IGNORECASE)
+# Query parameters shown in messages: the list's window. Any other value (a signed link's
+# token, whatever its name) is shown as ***.
+_SHOWN_PARAMS = {"startTime", "endTime"}
+# How long, at least, a body must keep below the minimum rate before it is abandoned.
+RATE_WINDOW_S = 30.0
 _XML_MESSAGE = re.compile(r"<message>(.*?)</message>", re.IGNORECASE | re.DOTALL)
 _XML_CODE = re.compile(r"<internalCode>\s*([^<]*?)\s*</internalCode>", re.IGNORECASE)
 
@@ -93,12 +101,15 @@ class TransientError(DataAccessError):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One entry of a file listing."""
+    """One entry of a file listing; `name` is None when the listed name is unusable, and
+    `problem` then says why (the entry is refused, the others still land)."""
 
-    name: FileName
+    name: FileName | None
     href: str
     scope_start_date: str | None
     scope_end_date: str | None
+    problem: str | None = None
+    listed_name: str = ""
 
 
 Origin = tuple[str, str, int]
@@ -123,16 +134,27 @@ def _show_origin(origin: Origin) -> str:
 
 
 def display_url(url: str) -> str:
-    """The URL for a message: no user info, no fragment, sensitive-looking query values hidden."""
+    """The URL for a message or the ledger: no user info, no fragment, and every query value
+    but the list window's hidden."""
     parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
+    _user, at, host = parts.netloc.rpartition("@")
+    netloc = f"***@{host}" if at else host
     query = urlencode(
         [
-            (key, "***" if _SENSITIVE_PARAM.search(key) else value)
+            (key, value if key in _SHOWN_PARAMS else "***")
             for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        ]
+        ],
+        safe="*",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def hide_link_secrets(url: str) -> None:
+    """Register a link's query values and password with the redactor, so that no log line
+    (urllib3 logs request lines at debug level) or message shows them."""
+    parts = urlsplit(url)
+    values = [value for key, value in parse_qsl(parts.query) if key not in _SHOWN_PARAMS]
+    REDACTOR.add(*values, parts.password)
 
 
 def server_message(body: str, reason: str = "") -> str:
@@ -204,18 +226,24 @@ def parse_listing(text: str, url: str) -> list[RemoteFile]:
 
 def _remote_file(entry: object, url: str, where: str) -> RemoteFile:
     if not isinstance(entry, dict) or not isinstance(entry.get("@href"), str):
-        raise DataAccessError(f"{where}: a file entry has no '@href': {str(entry)[:200]!r}")
+        raise DataAccessError(
+            f"{where}: a file entry has no '@href': {REDACTOR.scrub(str(entry)[:200])!r}"
+        )
     href = urljoin(url, entry["@href"].strip())
-    raw_name = entry.get("@name") or PurePosixPath(unquote(urlsplit(href).path)).name
+    hide_link_secrets(href)
+    raw_name = str(entry.get("@name") or PurePosixPath(unquote(urlsplit(href).path)).name)
+    name, problem = None, None
     try:
-        name = parse_file_name(str(raw_name))
+        name = parse_file_name(raw_name, listed=True)
     except FileNameError as exc:
-        raise DataAccessError(f"{where}: unusable file name {str(raw_name)[:80]!r}: {exc}") from exc
+        problem = f"{where}: a listed file is not landed: {exc}"
     return RemoteFile(
         name=name,
         href=href,
         scope_start_date=entry.get("@scopeStartDate"),
         scope_end_date=entry.get("@scopeEndDate"),
+        problem=problem,
+        listed_name=raw_name,
     )
 
 
@@ -233,6 +261,7 @@ class DataAccessClient:
         max_retries: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        rate_window_s: float = RATE_WINDOW_S,
     ) -> None:
         if not settings.account_id:
             raise ConfigError("LP_ACCOUNT_ID is not set: pulling needs the LivePerson account id.")
@@ -240,12 +269,18 @@ class DataAccessClient:
         self._timeout = timeout
         self._max_retries = max_retries
         self._sleep = sleep
+        REDACTOR.add(*settings.secrets())
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
+        mount(self._session)
+        self._watchdog = Watchdog(
+            settings.request_deadline_s, settings.min_transfer_bytes_per_s, rate_window_s
+        )
         self._auth = make_auth(settings, self._session, timeout=timeout, clock=clock)
         self._trusted = {_origin(settings.data_access_url)}
 
     def close(self) -> None:
+        self._watchdog.close()
         self._session.close()
 
     def __enter__(self) -> DataAccessClient:
@@ -281,7 +316,8 @@ class DataAccessClient:
                 text = self._read_body(response, "GET", url)
                 return parse_listing(text, response.url)
 
-        return self._with_retries(attempt)
+        where = f"GET {display_url(url)}?{urlencode(params)}"
+        return self._with_retries(self._guarded(where, attempt))
 
     def download(
         self, remote: RemoteFile, dest: Path, *, progress: Callable[[int], None] | None = None
@@ -320,12 +356,33 @@ class DataAccessClient:
                 raise
 
         try:
-            self._with_retries(attempt)
+            self._with_retries(self._guarded(f"GET {display_url(remote.href)}", attempt))
             os.replace(part, dest)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
         _fsync_directory(dest.parent)
+
+    # ---- deadlines and retries ------------------------------------------------------------
+
+    def _guarded(self, where: str, attempt: Callable[[], T]) -> Callable[[], T]:
+        """`attempt` under the request deadline and minimum rate: when the watchdog cut it
+        short, a TransientError saying which limit (retried like a timeout)."""
+
+        def guarded() -> T:
+            with self._watchdog.watch() as watch:
+                try:
+                    result = attempt()
+                except (DataAccessError, requests.RequestException, OSError) as exc:
+                    if watch.reason is None:
+                        raise
+                    raise TransientError(f"{where}: {watch.reason}") from exc
+                if watch.reason is not None:
+                    # A body without a declared length can end "cleanly" when cut short.
+                    raise TransientError(f"{where}: {watch.reason}")
+                return result
+
+        return guarded
 
     # ---- retries --------------------------------------------------------------------------
 
@@ -454,9 +511,13 @@ class DataAccessClient:
                 f"refusing to send credentials to an unparsable URL ({method})"
             ) from None
         scheme, host, port = origin
-        if not has_user_info and (
-            origin in self._trusted or (scheme == "https" and port == 443 and _is_shard_host(host))
-        ):
+        if has_user_info:
+            raise UnsafeURLError(
+                f"refusing to send credentials along a link that carries a user name or "
+                f"password ({method} {display_url(url)}): LivePerson's links never do, so it "
+                "is not followed"
+            )
+        if origin in self._trusted or (scheme == "https" and port == 443 and _is_shard_host(host)):
             return
         trusted = ", ".join(_show_origin(o) for o in sorted(self._trusted))
         raise UnsafeURLError(
@@ -503,11 +564,13 @@ class DataAccessClient:
         still the gzip file, and Content-Length counts those bytes.
         """
         where = f"{method} {display_url(url)}"
+        watch = current_watch()
         try:
-            if as_sent:
-                yield from response.raw.stream(CHUNK_BYTES, decode_content=False)
-            else:
-                yield from response.iter_content(CHUNK_BYTES)
+            # read1: whatever has arrived, at once, so the watch sees a slow body progress.
+            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=not as_sent):
+                if watch is not None:
+                    watch.received(len(chunk))
+                yield chunk
         except (
             requests.exceptions.ChunkedEncodingError,
             requests.ConnectionError,
@@ -527,12 +590,9 @@ class DataAccessClient:
     # ---- secrets ---------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        secrets = self._settings.secrets()
         if isinstance(self._auth, OAuth2ClientCredentials):
-            secrets += self._auth.secrets()
-        for secret in sorted(secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+            REDACTOR.add(*self._auth.secrets())
+        return REDACTOR.scrub(text)
 
     def _scrub(self, error: DataAccessError) -> DataAccessError:
         """Last line of defence: no configured secret or live token in any message."""

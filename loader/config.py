@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +18,19 @@ DEFAULT_LOOKBACK_HOURS = 24
 # Largest uncompressed size accepted for one file; real hourly parts are far smaller, so a
 # file beyond this is treated as a decompression bomb and rejected.
 DEFAULT_MAX_UNCOMPRESSED_MB = 4096
+# Largest record (one top-level JSON value: one line of a newline-delimited file) landed. The
+# dbt build reads the same variable with the same default (dbt_project.yml, var
+# `max_record_bytes`): a record one accepts, the other must accept too.
+DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
+# An HTTP request (a list, a token, a download) that has not finished after this long is
+# abandoned and retried; so is one whose body arrives slower than the minimum rate over any
+# RATE_WINDOW_S (loader/deadlines.py). Per-read timeouts alone let a server that sends a byte
+# every few seconds hold a download for hours.
+DEFAULT_REQUEST_DEADLINE_S = 600
+DEFAULT_MIN_TRANSFER_BYTES_PER_S = 10 * 1024
+# DuckDB names a database after its file's stem; these stems are its own catalogs, which it
+# renames (main -> main_db) or refuses, and dbt then cannot find the database.
+RESERVED_WAREHOUSE_STEMS = ("main", "system", "temp")
 
 OAUTH1_VARS = ("LP_APP_KEY", "LP_APP_SECRET", "LP_ACCESS_TOKEN", "LP_ACCESS_TOKEN_SECRET")
 OAUTH2_VARS = ("LP_CLIENT_ID", "LP_CLIENT_SECRET")
@@ -32,6 +46,9 @@ class Settings:
     landing_dir: Path
     lookback_hours: int = DEFAULT_LOOKBACK_HOURS
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_MB * 1024 * 1024
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    request_deadline_s: float = DEFAULT_REQUEST_DEADLINE_S
+    min_transfer_bytes_per_s: int = DEFAULT_MIN_TRANSFER_BYTES_PER_S
     account_id: str | None = None
     data_access_url: str = DEFAULT_DATA_ACCESS_URL
     sentinel_url: str = DEFAULT_SENTINEL_URL
@@ -120,16 +137,32 @@ def load_settings(*, need_credentials: bool = False, env_file: Path | None = Non
     def get(name: str) -> str | None:
         return env.get(name) or None
 
-    warehouse = Path(get("WAREHOUSE_PATH") or REPO_ROOT / "warehouse.duckdb")
-    landing = Path(get("LANDING_DIR") or REPO_ROOT / "data" / "landing")
+    warehouse, landing = _paths(env)
     if warehouse.exists() and warehouse.is_dir():
         raise ConfigError(f"WAREHOUSE_PATH points at a folder ({warehouse}), not a file.")
+    if warehouse.stem.lower() in RESERVED_WAREHOUSE_STEMS:
+        raise ConfigError(
+            f"WAREHOUSE_PATH's file name {warehouse.name!r} cannot be used: DuckDB names a "
+            f"database after its file, and {warehouse.stem!r} is one of DuckDB's own catalogs "
+            f"({', '.join(RESERVED_WAREHOUSE_STEMS)}), so dbt would not find it; choose another "
+            "name, such as warehouse.duckdb."
+        )
     if landing.exists() and not landing.is_dir():
         raise ConfigError(f"LANDING_DIR points at a file ({landing}), not a folder.")
 
     lookback = _positive_int("LP_LOOKBACK_HOURS", get("LP_LOOKBACK_HOURS") or "24")
     max_mb = _positive_int(
         "LP_MAX_UNCOMPRESSED_MB", get("LP_MAX_UNCOMPRESSED_MB") or str(DEFAULT_MAX_UNCOMPRESSED_MB)
+    )
+    max_record = _positive_int(
+        "LP_MAX_RECORD_BYTES", get("LP_MAX_RECORD_BYTES") or str(DEFAULT_MAX_RECORD_BYTES)
+    )
+    deadline = _positive_int(
+        "LP_REQUEST_DEADLINE_S", get("LP_REQUEST_DEADLINE_S") or str(DEFAULT_REQUEST_DEADLINE_S)
+    )
+    min_rate = _positive_int(
+        "LP_MIN_TRANSFER_BYTES_PER_S",
+        get("LP_MIN_TRANSFER_BYTES_PER_S") or str(DEFAULT_MIN_TRANSFER_BYTES_PER_S),
     )
 
     oauth1 = {name: get(name) for name in OAUTH1_VARS}
@@ -156,6 +189,9 @@ def load_settings(*, need_credentials: bool = False, env_file: Path | None = Non
         landing_dir=landing,
         lookback_hours=lookback,
         max_uncompressed_bytes=max_mb * 1024 * 1024,
+        max_record_bytes=max_record,
+        request_deadline_s=deadline,
+        min_transfer_bytes_per_s=min_rate,
         account_id=account_id,
         data_access_url=_url(
             "LP_DATA_ACCESS_URL", get("LP_DATA_ACCESS_URL") or DEFAULT_DATA_ACCESS_URL
@@ -180,9 +216,40 @@ def load_settings(*, need_credentials: bool = False, env_file: Path | None = Non
     return settings
 
 
+def _paths(env: dict[str, str]) -> tuple[Path, Path]:
+    """WAREHOUSE_PATH and LANDING_DIR, with their defaults."""
+    warehouse = Path(env.get("WAREHOUSE_PATH") or REPO_ROOT / "warehouse.duckdb")
+    landing = Path(env.get("LANDING_DIR") or REPO_ROOT / "data" / "landing")
+    return warehouse, landing
+
+
 def has_credentials(env_file: Path | None = None) -> bool:
     """True when an account and any credential are configured (used by `make build`)."""
     env = _environment(env_file)
     return bool(env.get("LP_ACCOUNT_ID")) and any(
         env.get(name) for name in (*OAUTH1_VARS, *OAUTH2_VARS)
     )
+
+
+PATH_SETTINGS = ("WAREHOUSE_PATH", "LANDING_DIR")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m loader.config WAREHOUSE_PATH`: print a path as the loader reads it (the
+    environment, then `.env` with python-dotenv's quoting), for the Makefile, which would
+    otherwise read `.env` with make's own rules (quotes kept, `$` expanded)."""
+    env = _environment(None)
+    paths = dict(zip(PATH_SETTINGS, _paths(env), strict=True))
+    for name in argv:
+        if name not in paths:
+            print(
+                f"python -m loader.config prints only {' or '.join(PATH_SETTINGS)}",
+                file=sys.stderr,
+            )
+            return 2
+        print(paths[name])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -13,6 +13,7 @@ Exit status: dbt's own, or 2 when the warehouse is held open or the configuratio
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -48,13 +49,23 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
-def run_dbt(args: Sequence[str], warehouse: Path, dbt: Sequence[str] | None = None) -> int:
+def run_dbt(
+    args: Sequence[str],
+    warehouse: Path,
+    dbt: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
     """Run dbt, streaming its output; if it still hit a lock, say what to close."""
     command = [*(dbt or [dbt_executable()]), *args]
     hit_lock = False
     # The venv's own dbt with the caller's arguments, no shell: nothing untrusted is run.
     with subprocess.Popen(  # noqa: S603
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        env=env,
     ) as process:
         assert process.stdout is not None
         try:
@@ -85,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_HELD
-    return run_dbt(args, settings.warehouse_path)
+    # dbt reads the paths the loader read (a `.env` read with its quoting rules); no
+    # credential is passed on.
+    env = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(settings.warehouse_path),
+        "LANDING_DIR": str(settings.landing_dir),
+    }
+    return run_dbt(args, settings.warehouse_path, env=env)
 
 
 if __name__ == "__main__":

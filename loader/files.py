@@ -1,7 +1,11 @@
-"""Data Access file names: what they mean and where the original is kept locally.
+"""Data Access file names: a file's identity, its hour, and where its original is kept.
 
-A name looks like `WebSession.<scopeStartMs>.<scopeEndMs>.part-NNNNN-N.gz`. Some listings give
-`@name` without the `.gz` that `@href` has; the identity of a file is its name with `.gz`.
+A name is `WebSession.<scopeStartMs>.<scopeEndMs>.<part>.gz`, such as
+`WebSession.1464778800000.1464782400000.part-00044-0.gz`. The name is the file's identity in
+the ledger and its name in the landing folder, unchanged: only names of that form are
+accepted, so two different names never land as one, and every landed file has an hour. Some
+listings give `@name` without the `.gz` that `@href` has; that is the same file.
+
 Names come from a server or from a user's disk, so nothing in them is trusted as a path.
 """
 
@@ -15,65 +19,91 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 # The one place that knows the data type's path segment and file-name pattern.
 DATA_TYPE = "webSession"
 FILE_PREFIX = "WebSession"
+SUFFIX = ".gz"
+EXPECTED = f"{FILE_PREFIX}.<start ms>.<end ms>.<part>{SUFFIX}"
 NAME_PATTERN = re.compile(
-    r"^(?P<prefix>[A-Za-z]+)\.(?P<start>\d{10,16})\.(?P<end>\d{10,16})\.(?P<part>[A-Za-z0-9_-]+)$"
+    rf"^{FILE_PREFIX}\.(?P<start>[0-9]+)\.(?P<end>[0-9]+)\.(?P<part>[A-Za-z0-9_-]+)$"
 )
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+MAX_NAME_LENGTH = 200
+# A plausible scope: epoch milliseconds from 2000 to 2100 (a 10-digit epoch in seconds, or a
+# 16-digit one in microseconds, falls outside), and a span of at most a day.
+EARLIEST_MS = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp() * 1000)
+LATEST_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
+MAX_SCOPE_MS = 24 * 3_600_000
 
 
 class FileNameError(ValueError):
-    """A file name that cannot be used safely."""
+    """A name that is not a Data Access file name; the message says why."""
 
 
 @dataclass(frozen=True)
 class FileName:
-    """A validated Data Access file name (always ending in `.gz`)."""
+    """A validated Data Access file name (always ending in `.gz`) and the hour it covers."""
 
     name: str
-    scope_start_ms: int | None
-    scope_end_ms: int | None
+    scope_start_ms: int
+    scope_end_ms: int
 
     @property
-    def scope_start(self) -> datetime | None:
-        return _from_ms(self.scope_start_ms)
+    def scope_start(self) -> datetime:
+        return datetime.fromtimestamp(self.scope_start_ms / 1000, tz=UTC)
 
     @property
-    def scope_end(self) -> datetime | None:
-        return _from_ms(self.scope_end_ms)
+    def scope_end(self) -> datetime:
+        return datetime.fromtimestamp(self.scope_end_ms / 1000, tz=UTC)
 
     def landing_path(self, landing_dir: Path) -> Path:
         """`LANDING_DIR/webSession/<scope date>/<name>`, always inside `landing_dir`."""
-        day = self.scope_start.strftime("%Y-%m-%d") if self.scope_start else "unscoped"
-        return landing_dir / DATA_TYPE / day / self.name
+        return landing_dir / self.relative_path()
+
+    def relative_path(self) -> PurePosixPath:
+        return PurePosixPath(DATA_TYPE, self.scope_start.strftime("%Y-%m-%d"), self.name)
 
 
-def _from_ms(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+def base_name(raw: str) -> str:
+    """The last path component under both separators, whatever the platform."""
+    return PurePosixPath(PureWindowsPath(raw).name).name
 
 
-def parse_file_name(raw: str) -> FileName:
-    """Turn a server's `@name` (or a local file's name) into a safe, validated name.
+def parse_file_name(raw: str, *, listed: bool = False) -> FileName:
+    """Validate a file name; raise FileNameError saying what is wrong with it.
 
-    Only the last path component is kept (`../x` and `/etc/x` become `x`); any character
-    outside letters, digits, `.`, `_` and `-` becomes `_`. Scope epochs are read when the name
-    follows LivePerson's pattern and left empty otherwise (a user's own file names still land).
+    `listed`: a server's `@name`, whose path components are dropped (`../x` is `x`) and which
+    may lack `.gz`. A local file's name must be the whole name, `.gz` included.
     """
-    if raw is None or not str(raw).strip():
-        raise FileNameError("empty file name")
-    text = str(raw).strip()
-    # Take the last component under both separators, whatever the platform.
-    base = PurePosixPath(PureWindowsPath(text).name).name
-    base = _UNSAFE.sub("_", base).lstrip(".")
-    if not base or base in {"gz", ".gz"}:
-        raise FileNameError(f"file name {text!r} has no usable base name")
-    if len(base) > 200:
-        raise FileNameError(f"file name {text[:60]!r}... is longer than 200 characters")
-    if not base.endswith(".gz"):
-        base += ".gz"
-    match = NAME_PATTERN.match(base[: -len(".gz")])
-    start = end = None
-    if match:
-        start, end = int(match["start"]), int(match["end"])
-        if end < start:
-            start = end = None
-    return FileName(name=base, scope_start_ms=start, scope_end_ms=end)
+    text = "" if raw is None else str(raw)
+    if listed:
+        text = base_name(text.strip())
+        if text and not text.endswith(SUFFIX):
+            text += SUFFIX
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if not text:
+        raise FileNameError("the file name is empty")
+    if len(text) > MAX_NAME_LENGTH:
+        raise FileNameError(f"{shown!r} is longer than {MAX_NAME_LENGTH} characters")
+    stem = text.removesuffix(SUFFIX)
+    if stem == text:
+        hint = (
+            f": rename it to {text[:-3]}{SUFFIX} to land it"
+            if text.lower().endswith(SUFFIX)
+            else ""
+        )
+        raise FileNameError(f"{shown!r} does not end in {SUFFIX}{hint}")
+    match = NAME_PATTERN.match(stem)
+    if match is None:
+        raise FileNameError(
+            f"{shown!r} is not named like a Data Access file ({EXPECTED}), so the hour it "
+            "covers is unknown"
+        )
+    start, end = int(match["start"]), int(match["end"])
+    for label, value in (("start", start), ("end", end)):
+        if not EARLIEST_MS <= value < LATEST_MS:
+            raise FileNameError(
+                f"{shown!r}: its {label} {value} is not a time from 2000 to 2100 in epoch "
+                "milliseconds (13 digits)"
+            )
+    if not 0 < end - start <= MAX_SCOPE_MS:
+        raise FileNameError(
+            f"{shown!r}: its end {end} is not after its start {start} by at most a day"
+        )
+    return FileName(name=text, scope_start_ms=start, scope_end_ms=end)

@@ -44,6 +44,29 @@ CLIENT_ID = "fakeClientIdW2eR4tY6uI8"
 CLIENT_SECRET = "fakeClientSecretO1pA3sD5fG7"
 ALL_SECRETS = (APP_KEY, APP_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CLIENT_ID, CLIENT_SECRET)
 
+
+@dataclass(frozen=True)
+class Credentials:
+    """The key pairs the server accepts (the distinctive fakes above by default)."""
+
+    app_key: str = APP_KEY
+    app_secret: str = APP_SECRET
+    access_token: str = ACCESS_TOKEN
+    access_token_secret: str = ACCESS_TOKEN_SECRET
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+
+    def all(self) -> tuple[str, ...]:
+        return (
+            self.app_key,
+            self.app_secret,
+            self.access_token,
+            self.access_token_secret,
+            self.client_id,
+            self.client_secret,
+        )
+
+
 MAX_HANG_S = 5.0  # a hanging handler always ends, so a broken test can't hang the suite
 EASTERN = ZoneInfo("America/New_York")  # LivePerson prints scope dates with a US-Eastern offset
 
@@ -71,6 +94,9 @@ class Fault:
     chunk_delay_s: float = 0.0
     chunk_size: int = 1024
     disconnect: bool = False
+    # Answer with `status`, quoting the request back (its headers and body), as some servers
+    # do in errors: secrets must not show in whatever the client then prints.
+    echo: bool = False
 
 
 def error(
@@ -108,6 +134,11 @@ def with_headers(**headers: str) -> Fault:
 def slow(chunk_delay_s: float, chunk_size: int = 1024) -> Fault:
     """The real body, in chunks with a pause between them."""
     return Fault(chunk_delay_s=chunk_delay_s, chunk_size=chunk_size)
+
+
+def echo(status: int = 400) -> Fault:
+    """Answer `status` with a JSON error quoting the whole request (headers and body)."""
+    return Fault(echo=True, body=b"", headers={}, status=status)
 
 
 def disconnect(after_s: float = 0.0) -> Fault:
@@ -148,14 +179,22 @@ class FakeFile:
 
 
 class _Validator(RequestValidator):
-    """oauthlib's server side, knowing one key pair; nonce and timestamp replay checks relaxed."""
+    """oauthlib's server side, knowing one key pair; nonce and timestamp replay checks relaxed,
+    and any characters allowed in keys and tokens (secrets full of reserved characters)."""
 
     enforce_ssl = False  # the fake speaks plain http on 127.0.0.1
     dummy_client = "dummyclientkey0000000000"
     dummy_access_token = "dummyaccesstoken00000000"
 
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self.credentials = credentials
+
     def check_client_key(self, client_key: str) -> bool:
         return bool(client_key)
+
+    def check_access_token(self, request_token: str) -> bool:
+        return bool(request_token)
 
     def check_nonce(self, nonce: str) -> bool:
         return bool(nonce)
@@ -164,20 +203,25 @@ class _Validator(RequestValidator):
         return True
 
     def validate_client_key(self, client_key: str, request: object) -> bool:
-        return client_key == APP_KEY
+        return client_key == self.credentials.app_key
 
     def get_client_secret(self, client_key: str, request: object) -> str:
-        return APP_SECRET if client_key == APP_KEY else "dummy-secret"
+        keys = self.credentials
+        return keys.app_secret if client_key == keys.app_key else "dummy-secret"
 
     def get_access_token_secret(self, client_key: str, token: str, request: object) -> str:
-        return ACCESS_TOKEN_SECRET if token == ACCESS_TOKEN else "dummy-token-secret"
+        keys = self.credentials
+        return keys.access_token_secret if token == keys.access_token else "dummy-token-secret"
 
 
-_OAUTH1 = SignatureOnlyEndpoint(_Validator())
-
-
-def _verify_oauth1(uri: str, method: str, headers: dict[str, str]) -> tuple[bool, str | None]:
-    valid, request = _OAUTH1.validate_request(uri, method, None, headers)
+def _verify_oauth1(
+    endpoint: SignatureOnlyEndpoint,
+    credentials: Credentials,
+    uri: str,
+    method: str,
+    headers: dict[str, str],
+) -> tuple[bool, str | None]:
+    valid, request = endpoint.validate_request(uri, method, None, headers)
     if request is None:
         return False, None
     base_string = oauth_signature.signature_base_string(
@@ -185,7 +229,7 @@ def _verify_oauth1(uri: str, method: str, headers: dict[str, str]) -> tuple[bool
         oauth_signature.base_string_uri(request.uri),
         oauth_signature.normalize_parameters(request.params),
     )
-    return valid and request.resource_owner_key == ACCESS_TOKEN, base_string
+    return valid and request.resource_owner_key == credentials.access_token, base_string
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -194,8 +238,16 @@ def _verify_oauth1(uri: str, method: str, headers: dict[str, str]) -> tuple[bool
 class FakeDataAccess:
     """The fake Data Access + Sentinel host. Attributes below switch the listing quirks."""
 
-    def __init__(self, *, account_id: str = ACCOUNT_ID, token_ttl_s: float = 3600) -> None:
+    def __init__(
+        self,
+        *,
+        account_id: str = ACCOUNT_ID,
+        token_ttl_s: float = 3600,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.account_id = account_id
+        self.credentials = credentials or Credentials()
+        self._oauth1 = SignatureOnlyEndpoint(_Validator(self.credentials))
         self.token_ttl_s = token_ttl_s
         # Quirks of the real listing.
         self.collapse_single = True  # one file comes back as an object, not a list
@@ -258,14 +310,16 @@ class FakeDataAccess:
             "sentinel_url": self.url,
         }
         if auth == "oauth1":
+            keys = self.credentials
             values.update(
-                app_key=APP_KEY,
-                app_secret=APP_SECRET,
-                access_token=ACCESS_TOKEN,
-                access_token_secret=ACCESS_TOKEN_SECRET,
+                app_key=keys.app_key,
+                app_secret=keys.app_secret,
+                access_token=keys.access_token,
+                access_token_secret=keys.access_token_secret,
             )
         elif auth == "oauth2":
-            values.update(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+            keys = self.credentials
+            values.update(client_id=keys.client_id, client_secret=keys.client_secret)
         else:
             raise ValueError(f"auth must be oauth1 or oauth2, not {auth!r}")
         values.update(overrides)
@@ -344,7 +398,7 @@ class FakeDataAccess:
     def _authorize(self, uri: str, method: str, headers: dict[str, str]) -> tuple[bool, str | None]:
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         if authorization.startswith("OAuth "):
-            return _verify_oauth1(uri, method, headers)
+            return _verify_oauth1(self._oauth1, self.credentials, uri, method, headers)
         if authorization.startswith("Bearer "):
             token = authorization.removeprefix("Bearer ").strip()
             with self._lock:
@@ -359,7 +413,8 @@ class FakeDataAccess:
 
         if one("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
-        if one("client_id") != CLIENT_ID or one("client_secret") != CLIENT_SECRET:
+        keys = self.credentials
+        if one("client_id") != keys.client_id or one("client_secret") != keys.client_secret:
             return 401, {"error": "invalid_client", "error_description": "Bad client credentials"}
         token = "fakeJwt." + secrets.token_hex(16)
         with self._lock:
@@ -463,6 +518,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.disconnect:
             self.close_connection = True
             return
+        if fault.echo:
+            quoted = {
+                "error": "invalid_request",
+                "error_description": f"rejected {method} {self.path} with headers "
+                f"{headers} and body {body.decode(errors='replace')}",
+            }
+            self._send(fault.status or 400, json.dumps(quoted).encode(), "application/json")
+            return
         if fault.status is not None:
             payload = fault.body
             if payload is None:
@@ -474,7 +537,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         if is_token:
             status, answer = fake._issue_token(parse_qs(body.decode()))
-            self._send(status, json.dumps(answer).encode(), "application/json")
+            self._send(status, json.dumps(answer).encode(), "application/json", fault=fault)
             return
         if method != "GET":
             self._send(405, xml_error("Method not allowed", 1), "application/xml")
@@ -484,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == fake.list_path:
             status, payload, content_type = fake._listing(query)
-            self._send(status, payload, content_type)
+            self._send(status, payload, content_type, fault.headers, fault=fault)
             return
         served = fake._file(path)
         if served is None:

@@ -457,7 +457,7 @@ def test_liveperson_shard_hosts_are_trusted(fake_server, make_client, tmp_path, 
 
     monkeypatch.setattr(client._session, "send", fake_send)
     href = "https://va-a.da.liveperson.net/data_access_le/account/1/le/webSession/f.gz"
-    remote = RemoteFile(parse_file_name("f.gz"), href, None, None)
+    remote = RemoteFile(parse_file_name(ws_name(SUMMER_MS)), href, None, None)
 
     with pytest.raises(TransientError):
         client.download(remote, tmp_path / "x.gz")
@@ -628,4 +628,19 @@ def test_list_window_must_be_at_most_a_day(fake_server, make_client, tmp_path, s
     client = make_client(fake_server.settings(tmp_path))
     with pytest.raises(ValueError, match="at most one day"):
         client.list_files(start, end)
+    assert fake_server.requests == []
+
+
+def test_a_link_with_user_info_is_refused_for_that_reason(fake_server, make_client, tmp_path):
+    # It used to say that the trusted host itself was not trusted.
+    client = make_client(fake_server.settings(tmp_path))
+    href = fake_server.url.replace("://", "://user:pw@") + fake_server.file_path(ws_name(SUMMER_MS))
+    remote = RemoteFile(parse_file_name(ws_name(SUMMER_MS)), href, None, None)
+
+    with pytest.raises(UnsafeURLError) as caught:
+        client.download(remote, tmp_path / "x.gz")
+
+    message = str(caught.value)
+    assert "carries a user name or password" in message
+    assert "only" not in message and "pw" not in message
     assert fake_server.requests == []

@@ -137,8 +137,16 @@ def test_main_checks_then_runs(
     seen: list[list[str]] = []
     monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("LP_ENV_FILE", str(tmp_path / "no.env"))
-    monkeypatch.setattr(
-        dbt_runner, "run_dbt", lambda args, path, dbt=None: seen.append([*args, str(path)]) or 0
-    )
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("LANDING_DIR", str(landing))
+    envs: list[dict[str, str]] = []
+
+    def run(args, path, dbt=None, env=None):
+        envs.append(env)
+        return seen.append([*args, str(path)]) or 0
+
+    monkeypatch.setattr(dbt_runner, "run_dbt", run)
     assert dbt_runner.main(["build", "--select", "fct_orders"]) == 0
     assert seen == [["build", "--select", "fct_orders", str(warehouse)]]
+    # dbt gets the paths as the loader read them.
+    assert envs[0]["WAREHOUSE_PATH"] == str(warehouse) and envs[0]["LANDING_DIR"] == str(landing)

@@ -60,21 +60,28 @@ def test_a_file_that_failed_is_left_out_though_its_original_is_kept(env):
     assert sorted(manifest(env)) == [file_name(0)]
 
 
-def test_a_failed_redelivery_is_left_out_until_good_content_returns(env):
-    # The warehouse keeps the earlier rows, but the original at the landing path is now the
-    # broken one (the good one was moved aside as `.replaced-<sha12>`): nothing to read there.
+def test_a_failed_redelivery_leaves_the_landed_original_listed_and_in_place(env):
+    # The warehouse keeps the earlier rows after a broken re-delivery; so must an engine that
+    # reads the folder through the manifest: the landed original stays where it is, listed,
+    # and the broken one is kept beside it as `.failed-<sha12>`.
     name = file_name(0)
     good = write_visits(env / "v1", name, ["a", "b"])
     assert main(["ingest", str(good)]) == 0
+    listed = manifest(env)
     broken = env / "v2" / name
     broken.parent.mkdir()
     broken.write_bytes(good.read_bytes()[:-8])
 
     assert main(["ingest", str(broken)]) == 1
-    assert manifest(env) == {}
+
+    assert manifest(env) == listed
+    kept = env / "landing" / listed[name]["landing_path"]
+    assert kept.read_bytes() == good.read_bytes()
+    sha = hashlib.sha256(broken.read_bytes()).hexdigest()
+    assert kept.with_name(f"{name}.failed-{sha[:12]}").read_bytes() == broken.read_bytes()
 
     assert main(["ingest", str(good)]) == 0
-    assert sorted(manifest(env)) == [name]
+    assert manifest(env) == {name: {**listed[name], "landed_at": listed[name]["landed_at"]}}
 
 
 def test_a_redelivery_kept_but_not_yet_landed_is_left_out(env):

@@ -237,3 +237,134 @@ def test_a_gz_file_served_with_content_encoding_gzip_is_kept_as_the_gzip_file(
     assert landed(settings) == {name_at(2): 2}
     (kept,) = settings.landing_dir.rglob("*.gz")
     assert kept.read_bytes() == data
+
+
+# ---- inputs that used to block or stop a pull ---------------------------------------------
+
+
+def test_a_future_dated_landed_file_does_not_block_later_pulls(
+    fake_server, settings, make_client, tmp_path, monkeypatch
+):
+    # It used to move the default start to 2029-12-31, after now: "--start ... is not before
+    # --end" on every pull without --start, while LivePerson deleted the month.
+    future = "WebSession.1893456000000.1893459600000.part-00000-0.gz"  # 2030-01-01
+    source = tmp_path / "in" / future
+    source.parent.mkdir()
+    source.write_bytes(content("f"))
+    monkeypatch.setenv("LP_ENV_FILE", str(tmp_path / "no.env"))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(settings.warehouse_path))
+    monkeypatch.setenv("LANDING_DIR", str(settings.landing_dir))
+    assert main(["ingest", str(source)]) == 0
+    fake_server.add_file(name_at(3), content("a"))
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert not summary.failed, summary.failures()
+    assert name_at(3) in landed(settings)
+    # No landed hour is in the past: the window is the retention's, and ends now.
+    first_start, last_end = list_windows(fake_server)[0][0], list_windows(fake_server)[-1][1]
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    assert abs(first_start - (now_ms - 30 * 24 * HOUR_MS)) < 120_000
+    assert abs(last_end - now_ms) < 120_000
+
+
+def test_a_start_given_in_epoch_seconds_is_read_as_seconds(
+    fake_server, tmp_path, monkeypatch, capsys
+):
+    configured = fake_server.settings(tmp_path)
+    fake_server.add_file(name_at(2), content("a"))
+    for name in list(os.environ):
+        if name.startswith("LP_"):
+            monkeypatch.delenv(name)
+    for name, value in {
+        "LP_ENV_FILE": str(tmp_path / "none.env"),
+        "WAREHOUSE_PATH": str(configured.warehouse_path),
+        "LANDING_DIR": str(configured.landing_dir),
+        "LP_ACCOUNT_ID": configured.account_id,
+        "LP_DATA_ACCESS_URL": configured.data_access_url,
+        "LP_APP_KEY": configured.app_key,
+        "LP_APP_SECRET": configured.app_secret,
+        "LP_ACCESS_TOKEN": configured.access_token,
+        "LP_ACCESS_TOKEN_SECRET": configured.access_token_secret,
+    }.items():
+        monkeypatch.setenv(name, value)
+    start_s = (THIS_HOUR_MS - 6 * HOUR_MS) // 1000
+
+    assert main(["pull", "--start", str(start_s), "--end", str(THIS_HOUR_MS)]) == 0
+
+    assert list_windows(fake_server) == [(start_s * 1000, THIS_HOUR_MS)]
+    assert landed(configured) == {name_at(2): 1}
+
+
+def test_an_unusable_listed_name_is_refused_and_the_others_land(fake_server, settings, make_client):
+    fake_server.add_file(name_at(3), content("a"))
+    odd = "WebSession.1764460800000000.1764464400000000.part-00000-0.gz"
+    fake_server.add_file(
+        name_at(4), content("b"), listed_name=odd, scope_start_ms=THIS_HOUR_MS - 4 * HOUR_MS
+    )
+
+    summary = pull(settings, client=make_client(settings))
+
+    assert summary.failed
+    (failure,) = summary.failures()
+    assert odd in failure and "is not a time from 2000 to 2100" in failure
+    assert landed(settings) == {name_at(3): 1}
+    manifest = (settings.landing_dir / "landed_files.csv").read_text()
+    assert name_at(3) in manifest
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_a_truncated_download_fails_alone_as_truncated_every_time(
+    fake_server, settings, make_client, run
+):
+    # DuckDB's refusal used to race the line-finder, which then died of EOFError on the cut
+    # gzip: the run stopped, the good files after it unlanded, no manifest.
+    names = [name_at(hours) for hours in (6, 5, 4)]
+    for name in names:
+        fake_server.add_file(name, content(*[f"{name}-{i}" for i in range(300)]))
+    whole = content(*[f"cut-{i}" for i in range(3000)])
+    fake_server.add_file(names[1], whole[: len(whole) // 2])
+
+    summary = pull(settings, client=make_client(settings))
+
+    (failure,) = summary.failures()
+    assert names[1] in failure and "is truncated" in failure
+    assert landed(settings) == {names[0]: 300, names[2]: 300}
+    statuses = dict(query(settings, "select file_name, status from raw.web_session_files"))
+    assert statuses[names[1]] == "failed"
+    manifest = (settings.landing_dir / "landed_files.csv").read_text()
+    assert names[0] in manifest and names[2] in manifest and names[1] not in manifest
+
+
+def test_one_name_listed_with_two_different_links_lands_one_and_names_the_other(
+    fake_server, settings, make_client
+):
+    # Both entries say they are name_at(3): the second is not silently taken for the first.
+    fake_server.add_file(name_at(3, part=1), content("a"), listed_name=name_at(3))
+    fake_server.add_file(name_at(3, part=2), content("b", "c"), listed_name=name_at(3))
+
+    summary = pull(settings, client=make_client(settings))
+
+    (failure,) = summary.failures()
+    assert f"{name_at(3)} is listed twice with different links" in failure
+    assert list(landed(settings)) == [name_at(3)]
+
+
+def test_credentials_rejected_mid_batch_stop_the_run_and_leave_no_download(
+    fake_server, settings, make_client
+):
+    for hours in (6, 5, 4):
+        fake_server.add_file(name_at(hours), content(f"v{hours}"))
+    fake_server.inject(
+        fake_server.file_path(name_at(5)), error(401, "Unauthorized request", code=10)
+    )
+
+    summary = pull(settings, client=make_client(settings))
+
+    failures = summary.failures()
+    assert any("Unauthorized request" in line for line in failures)
+    # The run stopped: all three listed files are named as not landed (the first was
+    # downloaded, then removed with the batch it belonged to).
+    (pending,) = [line for line in failures if "not landed, as the run stopped" in line]
+    assert all(name_at(hours) in pending for hours in (6, 5, 4))
+    assert not [p for p in settings.landing_dir.rglob("*") if p.is_file() and p.suffix != ".csv"]

@@ -157,12 +157,23 @@ def assert_equals_reference(warehouse: Path, landing: Path, expected: tuple[tupl
     assert landing_files(landing) == expected[1]
 
 
+PENDING = "not landed, as the run stopped"
+
+
 def assert_full_warehouse_failure(err: str, sources: list[Path], warehouse: Path) -> None:
-    """A warehouse disk filled part-way: named, consistent, some batches landed, not all."""
-    assert_clean_failure(err, [p.name for p in sources])
+    """A warehouse disk filled part-way: named, consistent, some batches landed, not all;
+    every file that did not land, in the failing batch or in a batch still pending, is in
+    the summary."""
+    disk_full = [line for line in failure_lines(err) if PENDING not in line]
+    assert_clean_failure("\nFailed:\n" + "\n".join(disk_full), [p.name for p in sources])
     assert str(warehouse) in err
     statuses = assert_consistent(warehouse)
-    assert 0 < list(statuses.values()).count("landed") < len(sources), statuses
+    landed = {name for name, status in statuses.items() if status == "landed"}
+    assert 0 < len(landed) < len(sources), statuses
+    (pending,) = [line for line in failure_lines(err) if PENDING in line]
+    missing = [p.name for p in sources if p.name not in landed]
+    assert pending.startswith(f"  - {len(missing)} files {PENDING}: "), pending
+    assert all(name in pending for name in missing), (missing, pending)
 
 
 def failure_lines(err: str) -> list[str]:
@@ -341,8 +352,10 @@ def test_a_full_landing_folder_during_a_pull_fails_cleanly_and_a_rerun_completes
 
 
 def test_a_full_warehouse_disk_during_a_pull_fails_cleanly_and_a_rerun_completes(
-    tmp_path, fake_server, pull_env, disks, capsys
+    tmp_path, fake_server, pull_env, disks, capsys, monkeypatch
 ):
+    # Several batches, so some commit before the disk is full and one does not.
+    monkeypatch.setattr(land, "BATCH_FILES", 2)
     sources = noisy_files(tmp_path / "in", count=8, visits=400)
     serve(fake_server, sources)
     argv = ["pull", *PULL_WINDOW]

@@ -47,7 +47,7 @@ from tests.python.gzfiles import BASE_HOUR_MS, HOUR_MS, file_name, lines, visit
 from tests.python.landing_folder import landing_files
 
 REPO = Path(__file__).resolve().parents[2]
-WINDOW = ["--start", str(BASE_HOUR_MS), "--end", str(BASE_HOUR_MS + 12 * HOUR_MS)]
+WINDOW = ["--start", str(BASE_HOUR_MS), "--end", str(BASE_HOUR_MS + 26 * HOUR_MS)]
 DEADLINE_S = 30.0  # no wait in this module is unbounded
 
 
@@ -108,11 +108,14 @@ def landed_files(path: Path) -> dict[str, int]:
 
 # ---- SIGKILL during a pull -------------------------------------------------------------------
 
-# Four files. The third is large: over a MiB compressed (the client writes the body a MiB at a
-# time, so a slow download leaves a partial `.part` on disk) and a few MB to land (so a kill
-# can fall between keeping its original and committing its rows).
-NAMES = [file_name(hour) for hour in range(4)]
+# 25 files: three batches of the lander (8, 16, then 1), so that a kill can fall after one
+# batch landed and before the next. The third is large: over a MiB compressed (a slow
+# download leaves a partial `.part` on disk) and a few MB to land (so a kill can fall
+# between keeping its original and committing its rows).
+NAMES = [file_name(hour) for hour in range(25)]
 BIG = 2
+FIRST_BATCH = 8
+NEXT_BATCH_STARTS = 24
 
 
 def big_records() -> list[dict]:
@@ -185,7 +188,7 @@ def _mid_download(server, root, since):
 
 
 def _mid_download_check(server, root, since, landed):
-    assert set(landed) == set(NAMES[:BIG])
+    assert landed == {}  # the first batch lands once all of it is downloaded
     part = kept(root, NAMES[BIG] + ".download.part")
     assert 0 < part.stat().st_size < len(server._file(server.file_path(NAMES[BIG])).data)
 
@@ -195,24 +198,25 @@ def _mid_landing(server, root, since):
 
 
 def _mid_landing_check(server, root, since, landed):
-    # The original was kept, but its rows were never committed.
-    assert set(landed) == set(NAMES[:BIG]) and kept(root, NAMES[BIG]).exists()
+    # The original was kept, but its batch's rows were never committed.
+    assert landed == {} and kept(root, NAMES[BIG]).exists()
 
 
-def _between_files(server, root, since):
-    server.inject(server.file_path(NAMES[BIG + 1]), hang(5))
-    return lambda: asked_for(server, server.file_path(NAMES[BIG + 1]), since)
+def _between_batches(server, root, since):
+    server.inject(server.file_path(NAMES[NEXT_BATCH_STARTS]), hang(5))
+    return lambda: asked_for(server, server.file_path(NAMES[NEXT_BATCH_STARTS]), since)
 
 
-def _between_files_check(server, root, since, landed):
-    assert set(landed) == set(NAMES[: BIG + 1])
+def _between_batches_check(server, root, since, landed):
+    # The first batch landed while the second was checked; the second had not landed.
+    assert set(landed) == set(NAMES[:FIRST_BATCH])
 
 
 KILL_POINTS = {
     "while listing": (_listing, _listing_check),
     "mid-download": (_mid_download, _mid_download_check),
     "between keeping the original and committing it": (_mid_landing, _mid_landing_check),
-    "after a file landed, before the next download": (_between_files, _between_files_check),
+    "after a batch landed, before the next download": (_between_batches, _between_batches_check),
 }
 
 
@@ -270,9 +274,10 @@ def test_a_second_load_while_a_pull_runs_is_told_and_stops_and_nothing_is_corrup
         second = run_pull(server, tmp_path)
 
         assert second.returncode == 1
-        assert f"Another load into {tmp_path / 'w.duckdb'} is running (process {first.pid})" in (
+        assert f"Another load into {tmp_path / 'w.duckdb'} is running (`pull`, process " in (
             second.stderr
         )
+        assert f"process {first.pid}, since" in second.stderr
         assert "Traceback" not in second.stderr
         assert len([r for r in list(server.requests)[since:] if r.path == server.list_path]) == 1
     finally:

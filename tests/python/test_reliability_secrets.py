@@ -10,15 +10,18 @@ of its warehouse.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import duckdb
 import pytest
@@ -32,7 +35,9 @@ from tests.python.fake_data_access import (
     APP_SECRET,
     CLIENT_ID,
     CLIENT_SECRET,
+    Credentials,
     FakeDataAccess,
+    echo,
     error,
     raw,
     redirect,
@@ -272,3 +277,115 @@ def test_no_secret_in_any_output_file_or_table_of_any_command(tmp_path, servers,
     # The scans do see a value where there is one.
     assert secrets_in_files(runs["pull"].root, ["visitor-0-1"])
     assert secrets_in_warehouse(runs["pull"].root / "w.duckdb", [f"/account/{ACCOUNT_ID}/"])
+
+
+# ---- secrets full of reserved characters, in every encoding ---------------------------------
+
+RESERVED = Credentials(
+    app_key="k/ey+A=1&b%2F c",
+    app_secret="s3cr/et+X=9?#",
+    access_token="t/ok+en=42&x",
+    access_token_secret="ts/ec+ret=7%",
+    client_id="cl/ient+id=5",
+    client_secret="cs/ecret+X=9",
+)
+LINK_TOKEN = "linkTok3n+/=Zq9"  # a signed listing link's query value
+
+
+def encoded(secret: str) -> set[str]:
+    """`secret` as libraries print it: written out here, not taken from loader.redact."""
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote(secret, safe="~"),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+    }
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), f) for f in list(forms)}
+    forms.add(base64.b64encode(secret.encode()).decode())
+    return forms
+
+
+def basic_headers(credentials: Credentials) -> set[str]:
+    pairs = [
+        (credentials.client_id, credentials.client_secret),
+        (credentials.app_key, credentials.app_secret),
+    ]
+    return {base64.b64encode(f"{a}:{b}".encode()).decode() for a, b in pairs}
+
+
+def reserved_run(root: Path, server: FakeDataAccess, auth: str, argv: list[str]) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LP_")}
+    keys = server.credentials
+    secrets = (
+        {
+            "LP_APP_KEY": keys.app_key,
+            "LP_APP_SECRET": keys.app_secret,
+            "LP_ACCESS_TOKEN": keys.access_token,
+            "LP_ACCESS_TOKEN_SECRET": keys.access_token_secret,
+        }
+        if auth == "oauth1"
+        else {"LP_CLIENT_ID": keys.client_id, "LP_CLIENT_SECRET": keys.client_secret}
+    )
+    env.update(
+        PYTHONPATH=str(REPO),
+        LP_ENV_FILE=str(root / "no.env"),
+        WAREHOUSE_PATH=str(root / "w.duckdb"),
+        LANDING_DIR=str(root / "landing"),
+        LP_ACCOUNT_ID=ACCOUNT_ID,
+        LP_DATA_ACCESS_URL=server.url,
+        LP_SENTINEL_URL=server.url,
+        **secrets,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "loader", *argv],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("auth", ["oauth1", "oauth2"])
+def test_secrets_full_of_reserved_characters_never_show_in_any_encoding(tmp_path, auth):
+    outputs: dict[str, str] = {}
+    roots = []
+    for case in ("pull", "list echoes the request", "token echoes the form"):
+        if case == "token echoes the form" and auth == "oauth1":
+            continue
+        root = tmp_path / case.replace(" ", "_")
+        root.mkdir()
+        roots.append(root)
+        with FakeDataAccess(credentials=RESERVED) as server:
+            data = gzip.compress(lines([visit("v1"), visit("v2")]), mtime=0)
+            href = server.add_file(file_name(0), data)
+            server.add_file(file_name(0), data, href=f"{href}?token={quote(LINK_TOKEN)}&sig=1")
+            if case == "list echoes the request":
+                server.inject(server.list_path, echo(400))
+            if case == "token echoes the form":
+                server.inject(server.token_path, echo(400))
+            # --verbose before the subcommand: debug output (urllib3 request lines) included.
+            outputs[case] = reserved_run(root, server, auth, ["--verbose", "pull", *WINDOW])
+            issued = list(server.issued_tokens)
+
+    assert "DEBUG" in outputs["pull"] and "1 landed" in outputs["pull"], outputs["pull"]
+    assert "rejected GET" in outputs["list echoes the request"]  # the echo was shown, scrubbed
+    if auth == "oauth2":
+        assert "rejected POST" in outputs["token echoes the form"]
+    values = [*RESERVED.all(), LINK_TOKEN, *issued]
+    forms = set().union(*(encoded(value) for value in values)) | basic_headers(RESERVED)
+    forms = {form for form in forms if len(form) >= 6}
+    leaks = [f"{case}: {form}" for case, out in outputs.items() for form in forms if form in out]
+    for root in roots:
+        leaks += secrets_in_files(root, sorted(forms))
+        if (root / "w.duckdb").exists():
+            leaks += secrets_in_warehouse(root / "w.duckdb", sorted(forms))
+    assert leaks == []
+    # The ledger keeps where the file came from, without the link's query values.
+    with duckdb.connect(str(roots[0] / "w.duckdb"), read_only=True) as con:
+        (uri,) = con.execute("select source_uri from raw.web_session_files").fetchone()
+    assert uri.endswith(f"{file_name(0)}?token=***&sig=***"), uri
