@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="rewrite LANDING_DIR/landed_files.csv from the ledger (ingest and pull do it)",
     )
     commands.add_parser(
+        "pseudonym-key",
+        parents=[common],
+        help="create the key of the warehouse's keyed hashes if missing, and say where it is",
+    )
+    commands.add_parser(
         "has-credentials",
         parents=[common],
         help="exit 0 when LivePerson credentials are configured (used by make build)",
@@ -232,6 +237,13 @@ def rewrite_manifest(settings: Settings) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.command == "has-credentials":
         return EXIT_OK if has_credentials() else EXIT_FAILED
+    if args.command == "pseudonym-key":
+        from loader.pseudonym_key import ensure_key, key_path
+
+        existed = key_path().exists()
+        path = ensure_key()
+        say(f"{'Pseudonym key' if existed else 'Created the pseudonym key'}: {path}")
+        return EXIT_OK
     if args.command == "sample":
         from loader.sample import write_sample
 

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loader.config import ConfigError, load_settings
+from loader.pseudonym_key import ENV_NAME as PSEUDONYM_KEY_ENV
+from loader.pseudonym_key import ensure_key
 from loader.warehouse import Warehouse, WarehouseError
 
 EXIT_HELD = 2
@@ -98,10 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_HELD
     # dbt reads the paths the loader read (a `.env` read with its quoting rules); no
     # credential is passed on.
+    try:
+        # The key of the keyed hashes (lp_pseudonym), created on first use, outside the
+        # warehouse and the repository (loader/pseudonym_key.py).
+        key = ensure_key()
+    except (OSError, ValueError) as exc:
+        print(f"The pseudonym key cannot be used: {exc}", file=sys.stderr)
+        return EXIT_HELD
     env = {
         **os.environ,
         "WAREHOUSE_PATH": str(settings.warehouse_path),
         "LANDING_DIR": str(settings.landing_dir),
+        PSEUDONYM_KEY_ENV: str(key),
     }
     return run_dbt(args, settings.warehouse_path, env=env)
 

@@ -14,6 +14,13 @@
 
 {% macro lp_unreadable_values(fields) -%}
     {%- set checks = [] -%}
+    {%- if not fields -%}
+        {#- Nothing typed: an empty list of the same type as the other models'. -#}
+        {%- do checks.append(lp_struct([
+            ('field', 'cast(null as ' ~ dbt.type_string() ~ ')'),
+            ('problem', 'cast(null as ' ~ dbt.type_string() ~ ')'),
+        ])) -%}
+    {%- endif -%}
     {%- for union_expr, kind in fields -%}
         {%- do checks.append(lp_struct([
             ('field', "'" ~ union_expr ~ "'"),

@@ -21,19 +21,33 @@ web_sessions as (
 
 ),
 
+visits_ranked as (
+
+    -- The latest visit: the latest start, a visit without a start time before any other
+    -- (it is outside the visitor's history), then the greatest visit id.
+    select
+        *,
+        row_number() over (
+            partition by visitor_id
+            order by started_at desc nulls last, visit_id desc
+        ) as recency_rank
+    from web_sessions
+
+),
+
 visits_aggregated as (
 
     select
         visitor_id,
-        max_by(customer_id, started_at) as customer_id,
-        max_by(customer_segment, started_at) as customer_segment,
+        max(case when recency_rank = 1 then customer_id end) as customer_id,
+        max(case when recency_rank = 1 then customer_segment end) as customer_segment,
         count(*) as visit_count,
         count(distinct customer_id) as customer_count,
         sum(order_count) as order_count,
         sum(revenue) as revenue,
         min(started_at) as first_seen_at,
         max(coalesce(ended_at, started_at)) as last_seen_at
-    from web_sessions
+    from visits_ranked
     group by visitor_id
 
 ),

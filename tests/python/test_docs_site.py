@@ -139,7 +139,7 @@ def test_overview_page_renders(pages: dict[str, str]) -> None:
     assert "LivePerson web-session warehouse" in text
     for heading in ("The layers", "Reading lineage", "Personal data"):
         assert heading in text
-    assert "lp_hash_personal" in text
+    assert "lp_pseudonym" in text
 
 
 def test_aov_mart_page_renders(pages: dict[str, str], built_project: BuiltProject) -> None:

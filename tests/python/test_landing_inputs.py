@@ -204,11 +204,10 @@ def test_the_loader_default_is_16_mib_and_agrees_with_dbt():
     assert DEFAULT_MAX_RECORD_BYTES == 16 * 1024 * 1024
     project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
     dbt_default = (project.get("vars") or {}).get("max_record_bytes")
-    if dbt_default is None:
-        pytest.skip("dbt_project.yml has no var max_record_bytes yet (the dbt side adds it)")
-    # The var may read the same environment variable: its default is what counts.
-    text = str(dbt_default)
-    assert str(DEFAULT_MAX_RECORD_BYTES) in text, text
+    # dbt reads the same environment variable; its default must be the loader's.
+    assert str(dbt_default) == (
+        f"{{{{ env_var('LP_MAX_RECORD_BYTES', '{DEFAULT_MAX_RECORD_BYTES}') }}}}"
+    ), dbt_default
 
 
 def test_a_record_at_the_limit_lands_and_one_byte_more_fails_naming_file_line_and_size(

@@ -587,13 +587,16 @@ def test_sql_source_lines_stay_under_88_characters() -> None:
     assert long_lines == []
 
 
-def test_every_macro_is_documented_with_its_arguments() -> None:
-    """macros/_macros.yml lists every macro of macros/, each with exactly its arguments."""
+def test_every_macro_is_documented_once_with_its_arguments() -> None:
+    """macros/_macros.yml lists every macro of macros/ once, with exactly its arguments: an
+    engine's implementation (`duckdb__x`, `spark__x`) is documented by its macro `x`."""
     defined = {}
     for path in (REPO / "macros").rglob("*.sql"):
         for kind, name, arguments in re.findall(
             r"\{%-?\s*(macro|test)\s+(\w+)\((.*?)\)\s*-?%\}", path.read_text(encoding="utf-8")
         ):
+            if name.startswith(("duckdb__", "spark__", "default__")):
+                continue
             full_name = f"test_{name}" if kind == "test" else name
             defined[full_name] = [
                 argument.split("=")[0].strip() for argument in arguments.split(",") if argument

@@ -36,13 +36,16 @@ sampled as (
 
 ),
 
-unknown as (
+unknown_sightings as (
 
     select
         field_name,
-        count(*) as sampled_record_count,
-        min(file_name) as first_file_name,
-        min(line_number) as first_line_number
+        file_name,
+        line_number,
+        count(*) over (partition by field_name) as sampled_record_count,
+        row_number() over (
+            partition by field_name order by file_name, line_number
+        ) as sighting_rank
     from sampled
     -- Type names (dotted, or capitalised like record names) are not fields: a record
     -- is read whatever its type name, and unknown members of the unions whose members
@@ -52,7 +55,19 @@ unknown as (
         and field_name not like '%.%'
         and lp_type_key(field_name) not in ('{{ known_types | unique | join("', '") }}')
         and regexp_extract(field_name, '^[A-Z][a-z]', 0) = ''
-    group by field_name
+
+),
+
+unknown as (
+
+    -- One row per unknown name, with the first record (by file and line) that has it.
+    select
+        field_name,
+        sampled_record_count,
+        file_name as first_file_name,
+        line_number as first_line_number
+    from unknown_sightings
+    where sighting_rank = 1
 
 )
 
