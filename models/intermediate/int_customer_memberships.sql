@@ -49,7 +49,7 @@ customers_ranked as (
         *,
         row_number() over (
             partition by customer_id
-            order by tier_rank, membership_tier, member_since asc nulls last
+            order by tier_rank asc, membership_tier asc, member_since asc nulls last
         ) as customer_rank
     from ranked
 

@@ -90,8 +90,8 @@ reports_ordered as (
             order by
                 reported_at asc nulls last,
                 case report_source when 'purchase_attribute' then 0 else 1 end,
-                report_number,
-                visit_id
+                report_number asc,
+                visit_id asc
         ) as report_sequence
     from reports_unioned
 

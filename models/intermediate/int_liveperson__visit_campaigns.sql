@@ -26,7 +26,9 @@ recomputed_visits as (
         union
         select visit_id from orders
         union
-        select held.visit_id from {{ this }} as held where held.has_ordered
+        select held.visit_id
+        from {{ this }} as held
+        where held.has_ordered
     {%- endif %}
 
 ),

@@ -30,7 +30,10 @@ assignments_ranked as (
         *,
         row_number() over (
             partition by visitor_key, campaign_id
-            order by first_assessed_at asc nulls last, started_at asc nulls last, visit_id
+            order by
+                first_assessed_at asc nulls last,
+                started_at asc nulls last,
+                visit_id asc
         ) as assessment_rank
     from visit_campaigns
 

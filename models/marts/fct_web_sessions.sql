@@ -59,11 +59,12 @@ recomputed_visits as (
     -- carried from the visitor's earlier visits: int_liveperson__visit_customers).
     select visit_id
     from {{ ref('int_liveperson__visit_customers') }}
-    where coalesce(visitor_id, visit_id) in (
-        select changed_visits.history_key from changed_visits
-        union
-        select changed_visits.previous_visitor_id from changed_visits
-    )
+    where
+        coalesce(visitor_id, visit_id) in (
+            select changed_visits.history_key from changed_visits
+            union
+            select changed_visits.previous_visitor_id from changed_visits
+        )
     {% if is_incremental() -%}
         union
         -- A customer's tier changed, or the customer joined or left the list.

@@ -56,6 +56,7 @@ renamed as (
     select
         visit_id,
         visitor_id,
+        changed_at,
         lp_text(geo.country) as country,
         lp_text(geo.countryCode) as country_code,
         lp_text(geo.state) as state,
@@ -63,8 +64,7 @@ renamed as (
         lp_text(geo.org) as organization,
         lp_text(geo.isp) as isp,
         lp_pseudonym(lp_text(geo.iPV4)) as ipv4_address,
-        lp_pseudonym(lp_text(geo.iPV6)) as ipv6_address,
-        changed_at
+        lp_pseudonym(lp_text(geo.iPV6)) as ipv6_address
     from locations
 
 )

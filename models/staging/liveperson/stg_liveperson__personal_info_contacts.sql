@@ -48,9 +48,9 @@ renamed as (
         visitor_id,
         attribute_number,
         contact_number,
+        changed_at,
         lp_pseudonym(lower(trim(lp_text(contact.email)))) as email,
-        lp_pseudonym(lp_text(contact.phone)) as phone,
-        changed_at
+        lp_pseudonym(lp_text(contact.phone)) as phone
     from contacts
 
 )

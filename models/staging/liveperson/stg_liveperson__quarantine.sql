@@ -52,7 +52,7 @@ kept_landings as (
 
 ),
 
-unreadable_values as (
+unreadable_lists as (
 
     {% for model in typed_models -%}
         select
@@ -63,6 +63,17 @@ unreadable_values as (
         where {{ lp_list_length('unreadable_values') }} > 0
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
+),
+
+unreadable_values as (
+
+    select
+        visit_id,
+        model_name,
+        unreadable.field,
+        unreadable.problem
+    from unreadable_lists
 
 ),
 
@@ -85,8 +96,8 @@ quarantined as (
         kept_landings.line_number as source_line_number,
         unreadable_values.visit_id,
         unreadable_values.model_name,
-        unreadable_values.unreadable.field as field,
-        unreadable_values.unreadable.problem as problem
+        unreadable_values.field,
+        unreadable_values.problem
     from unreadable_values
     inner join kept_landings
         on unreadable_values.visit_id = kept_landings.visit_id

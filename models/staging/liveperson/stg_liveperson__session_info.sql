@@ -37,7 +37,7 @@ parsed as (
                 lp_parse_payloads('session_info_json', 'session_info'), 1
             ) }},
             {{ lp_list_element('session_info_inline', 1) }}
-        ) as session,
+        ) as session_record,
         changed_at
     from source
 
@@ -46,7 +46,7 @@ parsed as (
 sessions as (
 
     select * from parsed
-    where session is not null
+    where session_record is not null
 
 ),
 
@@ -55,13 +55,13 @@ renamed as (
     select
         visit_id,
         visitor_id,
-        lp_text(session.userAgent) as user_agent,
-        lp_text(session.deviceOS) as device_os,
-        lp_text(session.deviceFamily) as device_family,
-        lp_text(session.siteControlGroup) as site_control_group,
-        lp_text(session.searchEngine) as search_engine,
-        lp_scrub_text(lp_text(session.searchEngineKey)) as search_keywords,
-        {{ lp_typed(typed, 'session.sessionStartTime', 'time') }} as session_started_at,
+        lp_text(session_record.userAgent) as user_agent,
+        lp_text(session_record.deviceOS) as device_os,
+        lp_text(session_record.deviceFamily) as device_family,
+        lp_text(session_record.siteControlGroup) as site_control_group,
+        lp_text(session_record.searchEngine) as search_engine,
+        lp_scrub_text(lp_text(session_record.searchEngineKey)) as search_keywords,
+        {{ lp_typed(typed, 'session_record.sessionStartTime', 'time') }} as session_started_at,
         {{ lp_unreadable_values(typed) }} as unreadable_values,
         changed_at
     from sessions

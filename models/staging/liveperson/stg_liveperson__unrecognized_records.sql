@@ -130,10 +130,10 @@ named as (
         visit_id,
         member_kind,
         type_name,
-        lp_type_key(type_name) as short_type_name,
         member_position,
         source_file_name,
-        source_line_number
+        source_line_number,
+        lp_type_key(type_name) as short_type_name
     from unioned
 
 )

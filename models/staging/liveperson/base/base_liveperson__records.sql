@@ -109,7 +109,7 @@ visits as (
             lp_list_transform('bodies', 'lp_body', lp_union_value('lp_body.header')),
             'lp_header',
             "lp_text(lp_header.visitId) <> ''"
-        ), 1) }} as header
+        ), 1) }} as visit_header
     from bodies
 
 ),
@@ -122,9 +122,9 @@ split as (
         landed_at,
         record_bytes,
         record is null and record_bytes is not null as is_too_large,
-        lp_text(header.visitId) as visit_id,
-        lp_text(header.visitorId) as visitor_id,
-        lp_text(header.contextId) as context_id,
+        lp_text(visit_header.visitId) as visit_id,
+        lp_text(visit_header.visitorId) as visitor_id,
+        lp_text(visit_header.contextId) as context_id,
         data_type,
         meta,
         body_type_names,
