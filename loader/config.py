@@ -91,7 +91,7 @@ def default_env_file() -> Path:
     return Path(os.environ.get("LP_ENV_FILE") or REPO_ROOT / ".env")
 
 
-def _environment(env_file: Path | None) -> dict[str, str]:
+def environment(env_file: Path | None = None) -> dict[str, str]:
     """Process environment over the `.env` file: an exported variable always wins."""
     if env_file is None:
         env_file = default_env_file()
@@ -132,7 +132,7 @@ def load_settings(*, need_credentials: bool = False, env_file: Path | None = Non
     `need_credentials` is set by `pull`: it then requires an account id and one complete set
     of credentials, OAuth1 or OAuth2.
     """
-    env = _environment(env_file)
+    env = environment(env_file)
 
     def get(name: str) -> str | None:
         return env.get(name) or None
@@ -225,7 +225,7 @@ def _paths(env: dict[str, str]) -> tuple[Path, Path]:
 
 def has_credentials(env_file: Path | None = None) -> bool:
     """True when an account and any credential are configured (used by `make build`)."""
-    env = _environment(env_file)
+    env = environment(env_file)
     return bool(env.get("LP_ACCOUNT_ID")) and any(
         env.get(name) for name in (*OAUTH1_VARS, *OAUTH2_VARS)
     )
@@ -238,7 +238,7 @@ def main(argv: list[str]) -> int:
     """`python -m loader.config WAREHOUSE_PATH`: print a path as the loader reads it (the
     environment, then `.env` with python-dotenv's quoting), for the Makefile, which would
     otherwise read `.env` with make's own rules (quotes kept, `$` expanded)."""
-    env = _environment(None)
+    env = environment(None)
     paths = dict(zip(PATH_SETTINGS, _paths(env), strict=True))
     for name in argv:
         if name not in paths:

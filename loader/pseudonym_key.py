@@ -29,7 +29,11 @@ def default_key_path() -> Path:
 
 
 def key_path() -> Path:
-    configured = os.environ.get(ENV_NAME, "").strip()
+    """LP_PSEUDONYM_KEY_FILE as the loader reads every setting (the environment, then
+    `.env`), else the default."""
+    from loader.config import environment
+
+    configured = (environment().get(ENV_NAME) or "").strip()
     return Path(configured).expanduser() if configured else default_key_path()
 
 

@@ -48,7 +48,9 @@
     {#- A decimal amount's text: sign, digits, point, blanks around (no exponent: a
         printed double that needs one is out of any amount's range); any number's. -#}
     {%- set decimal_text = '^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)\\s*$' -%}
-    {%- set number_text = '^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*$' -%}
+    {%- set number_text = (
+        '^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*$'
+    ) -%}
     {%- set text = [('v', 'string')] -%}
     {{ return([
         ('lp_text', union, 'string', "lp_scalar(u)"),
@@ -150,5 +152,7 @@
     and an optional `Z` or offset.
 #}
 {% macro lp_iso_time_pattern() -%}
-    [0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?
+    {%- set day = '[0-9]{4}-[0-9]{2}-[0-9]{2}' -%}
+    {%- set time_of_day = '[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?' -%}
+    {{- day }}[T ]{{ time_of_day }}(Z|[+-][0-9]{2}:?[0-9]{2})?
 {%- endmacro %}

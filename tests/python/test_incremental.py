@@ -6,11 +6,13 @@ content (one visit dropped, another changed, so the loader replaces its rows), a
 warehouse is built incrementally. The same hour also brings what only the models downstream
 of staging see: an old, anonymous visit landed again with a customer id (the visitor's later,
 unchanged visits now carry it forward), a new later visit of another visitor that identifies
-them, an old visit landed again with a copy of another visit's order reported earlier (the
-order moves to it, so the other, unchanged visit loses it), and a membership list with one
-tier changed and one member removed. A copy of that warehouse is then rebuilt with
-`--full-refresh`: every staging, intermediate and mart table must hold exactly the same rows
-in both (compared with EXCEPT ALL both ways, so duplicates count).
+them, a visitor's identified first visit landed again under another visitor id (the
+visitor's next, unchanged visit loses the customer it carried), an old visit landed again
+with a copy of another visit's order reported earlier (the order moves to it, so the other,
+unchanged visit loses it), and a membership list with one tier changed and one member
+removed. A copy of that warehouse is then rebuilt with `--full-refresh`: every staging,
+intermediate and mart table must hold exactly the same rows in both (compared with EXCEPT
+ALL both ways, so duplicates count).
 """
 
 from __future__ import annotations
@@ -211,7 +213,8 @@ def _downstream_changes(root: Path, sample: Path, warehouse: Path, avoid: str) -
     visits = _rows(
         warehouse,
         "select sessions.visit_id, sessions.visitor_id, sessions.source_file_name, "
-        "sessions.source_line_number, customers.customer_id, sessions.started_at "
+        "sessions.source_line_number, customers.customer_id, sessions.started_at, "
+        "customers.identity_source "
         "from staging.stg_liveperson__web_sessions as sessions "
         "inner join intermediate.int_liveperson__visit_customers as customers "
         "on sessions.visit_id = customers.visit_id "
@@ -283,6 +286,23 @@ def _downstream_changes(root: Path, sample: Path, warehouse: Path, avoid: str) -
         _customer_info(template, later_customer["customer_id"], start_ms + 601_000),
     )
 
+    # A visitor whose first visit identifies them and whose next visit carries that
+    # customer: the first visit lands again under another visitor id, so the next visit,
+    # unchanged and still the old visitor's, has no earlier visit to carry a customer from.
+    moved_rows = next(
+        rows
+        for rows in by_visitor.values()
+        if len(rows) >= 2
+        and rows[0][4] is not None
+        and rows[1][6] == "earlier_visit"
+        and rows[0][0] in wrapped
+        and not used & {row[0] for row in rows}
+    )
+    used.update(row[0] for row in moved_rows)
+    old_visitor = moved_rows[0][1]
+    moved_line = lines[moved_rows[0][0]].replace(old_visitor, "zz-moved-" + old_visitor)
+    assert moved_line != lines[moved_rows[0][0]]
+
     # Membership list: a member with visits changes tier, another with visits leaves it.
     seen = {
         row[0]
@@ -307,12 +327,16 @@ def _downstream_changes(root: Path, sample: Path, warehouse: Path, avoid: str) -
         writer.writerows(kept_members)
 
     path = root / "next-hour" / f"WebSession.{start_ms}.{start_ms + 3_600_000}.part-00098-0.gz"
-    _write(path, [_with_attribute(lines[thief], purchase), identified_first, later_line])
+    _write(
+        path,
+        [_with_attribute(lines[thief], purchase), identified_first, later_line, moved_line],
+    )
     return {
         "path": path,
         "order": (order_id, order_visit, thief),
         "carried": (anonymous[-1][0], carried["customer_id"], carried["membership_tier"]),
         "later": (later_rows[-1][1], later_customer["customer_id"]),
+        "moved": (moved_rows[0][0], "zz-moved-" + old_visitor, moved_rows[1][0]),
         "retiered": (retiered["customer_id"], new_tier),
         "removed": removed["customer_id"],
     }
@@ -425,6 +449,14 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     later_visitor, later_customer = changes["later"]
     dim_customer = "select customer_id from marts.dim_visitors where visitor_id = ?"
     assert _value(incremental, dim_customer, later_visitor) == later_customer.lower()
+    moved_visit, new_visitor, left_behind = changes["moved"]
+    visitor_of = "select visitor_id from marts.fct_web_sessions where visit_id = ?"
+    assert _value(incremental, visitor_of, moved_visit) == new_visitor
+    assert _rows(
+        incremental,
+        "select customer_id, identity_source from marts.fct_web_sessions "
+        f"where visit_id = '{left_behind}'",
+    ) == [(None, "anonymous")]
     retiered, new_tier = changes["retiered"]
     segments = (
         "select distinct customer_segment from marts.fct_web_sessions where customer_id = '{}'"

@@ -381,13 +381,18 @@ def test_example_surname_is_a_keyed_hash_in_staging_and_clear_only_in_raw(
         "reported_at": ms(1467291718494),
     }
     assert pseudonym(SURNAME) != hashlib.sha256(SURNAME.encode()).hexdigest()
-    in_raw = warehouse.one(
+    landed = warehouse.one(
+        "select count(*) from raw.web_sessions where contains(cast(record as varchar), ?)",
+        SURNAME,
+    )
+    assert landed == 2, "the clear value stays in raw (both landings, as landed)"
+    parsed = warehouse.one(
         "select count(*) from raw.base_liveperson__engagement_attributes"
         " where visit_id = ? and contains(cast(attribute_json as varchar), ?)",
         VISIT_ID,
         SURNAME,
     )
-    assert in_raw == 2, "the clear value stays in raw (both landings' attributes)"
+    assert parsed == 1, "the kept landing's attribute, parsed, in raw"
     assert warehouse.records("stg_liveperson__personal_info_contacts") == [
         {
             "visit_id": VISIT_ID,
@@ -590,17 +595,24 @@ def test_sql_source_lines_stay_under_88_characters() -> None:
 def test_every_macro_is_documented_once_with_its_arguments() -> None:
     """macros/_macros.yml lists every macro of macros/ once, with exactly its arguments: an
     engine's implementation (`duckdb__x`, `spark__x`) is documented by its macro `x`."""
-    defined = {}
-    for path in (REPO / "macros").rglob("*.sql"):
+    found = [
+        (f"test_{name}" if kind == "test" else name, arguments)
+        for path in (REPO / "macros").rglob("*.sql")
         for kind, name, arguments in re.findall(
             r"\{%-?\s*(macro|test)\s+(\w+)\((.*?)\)\s*-?%\}", path.read_text(encoding="utf-8")
-        ):
-            if name.startswith(("duckdb__", "spark__", "default__")):
-                continue
-            full_name = f"test_{name}" if kind == "test" else name
-            defined[full_name] = [
-                argument.split("=")[0].strip() for argument in arguments.split(",") if argument
-            ]
+        )
+    ]
+    names = {name for name, _ in found}
+    # An engine's implementation of a project macro is documented by that macro; one of
+    # dbt's own macros (spark__load_csv_rows) is documented as itself.
+    defined = {
+        name: [argument.split("=")[0].strip() for argument in arguments.split(",") if argument]
+        for name, arguments in found
+        if not (
+            name.startswith(("duckdb__", "spark__", "default__"))
+            and name.split("__", 1)[1] in names
+        )
+    }
     documented = yaml.safe_load((REPO / "macros" / "_macros.yml").read_text(encoding="utf-8"))
     described = {
         macro["name"]: [argument["name"] for argument in macro.get("arguments", [])]

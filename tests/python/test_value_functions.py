@@ -36,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loader.pseudonym_key import ENV_NAME, read_pads
+from loader.pseudonym_key import ENV_NAME, ensure_key, key_path, read_pads
 from tests.python.order_reference import money, parse_time
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,6 +198,25 @@ def test_pseudonym_is_hmac_sha256_with_the_key_file(con) -> None:
         assert hashed != hashlib.sha256(text.encode()).hexdigest()
     assert con.execute("select lp_pseudonym(null)").fetchone() == (None,)
 
+
+
+def test_pseudonym_key_file_is_read_from_dot_env_and_made_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LP_PSEUDONYM_KEY_FILE, like every setting, may be set in `.env`; the key made there
+    is readable by its owner only, and a damaged file is refused with its name."""
+    wanted = tmp_path / "keys" / "pseudonym.key"
+    env_file = tmp_path / ".env"
+    env_file.write_text(f'{ENV_NAME}="{wanted}"\n')
+    monkeypatch.delenv(ENV_NAME, raising=False)
+    monkeypatch.setenv("LP_ENV_FILE", str(env_file))
+    assert key_path() == wanted
+    assert ensure_key() == wanted
+    assert wanted.stat().st_mode & 0o777 == 0o600
+    assert ensure_key() == wanted and len(read_pads(wanted)[0]) == 64  # kept, not remade
+    wanted.write_text("not a key\n")
+    with pytest.raises(ValueError, match=re.escape(str(wanted))):
+        ensure_key()
 
 hosts = st.sampled_from(["shop.example.com", "a.b.example.org:8443"])
 paths = st.lists(st.sampled_from(["p", "SKU-1", "cart", "a b", "x%20y"]), max_size=3).map(

@@ -61,7 +61,8 @@ renamed as (
         lp_text(session_record.siteControlGroup) as site_control_group,
         lp_text(session_record.searchEngine) as search_engine,
         lp_scrub_text(lp_text(session_record.searchEngineKey)) as search_keywords,
-        {{ lp_typed(typed, 'session_record.sessionStartTime', 'time') }} as session_started_at,
+        {{ lp_typed(typed, 'session_record.sessionStartTime', 'time') }}
+            as session_started_at,
         {{ lp_unreadable_values(typed) }} as unreadable_values,
         changed_at
     from sessions

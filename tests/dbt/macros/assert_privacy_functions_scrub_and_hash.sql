@@ -1,8 +1,9 @@
--- The privacy functions (macros/privacy.sql, created before every run) do what the doc
--- block `personal_data` says: lp_scrub_url removes user info, the fragment, the values of
--- personal parameters and e-mail addresses and keeps the rest; lp_scrub_text replaces
--- e-mail addresses; lp_pseudonym is a stable keyed hash, not the unsalted SHA-256 anyone
--- can recompute; lp_customer_key trims blanks and lower-cases, lp_order_key only trims.
+-- The privacy functions (macros/privacy.sql, created before every run) do what the
+-- doc block `personal_data` says: lp_scrub_url removes user info, the fragment, the
+-- values of personal parameters and e-mail addresses and keeps the rest; lp_scrub_text
+-- replaces e-mail addresses; lp_pseudonym is a stable keyed hash, not the unsalted
+-- SHA-256 anyone can recompute; lp_customer_key trims blanks and lower-cases,
+-- lp_order_key only trims.
 -- Returns every check whose result differs from the expected text.
 with
 
@@ -21,8 +22,9 @@ checks as (
 
     select
         'personal parameters in any case, others kept' as check_name,
-        {{ shown("lp_scrub_url('http://x.example/p?Name=Al&SessionId=9&page=2&phone=555')") }}
-            as actual,
+        {{ shown(
+            "lp_scrub_url('http://x.example/p?Name=Al&SessionId=9&page=2&phone=555')"
+        ) }} as actual,
         'http://x.example/p?Name=redacted&SessionId=redacted&page=2&phone=redacted'
             as expected
 
@@ -30,7 +32,8 @@ checks as (
 
     select
         'url without personal data unchanged' as check_name,
-        {{ shown("lp_scrub_url('https://shop.example.com/a/b?sku=12&size=m')") }} as actual,
+        {{ shown("lp_scrub_url('https://shop.example.com/a/b?sku=12&size=m')") }}
+            as actual,
         'https://shop.example.com/a/b?sku=12&size=m' as expected
 
     union all
@@ -82,7 +85,8 @@ checks as (
 
     select
         'customer key: trimmed of blanks, lower-cased' as check_name,
-        {{ shown(lp_customer_key("'  Cust-55' || chr(9) || chr(13) || chr(10)")) }} as actual,
+        {{ shown(lp_customer_key("'  Cust-55' || chr(9) || chr(13) || chr(10)")) }}
+            as actual,
         'cust-55' as expected
 
     union all

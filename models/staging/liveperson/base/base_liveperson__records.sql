@@ -92,8 +92,9 @@ bodies as (
     -- Each body's type name, and its value read once for every part below.
     select
         *,
-        {{ lp_list_transform('collection', 'lp_item', lp_union_branch('lp_item.body')) }}
-            as body_type_names,
+        {{ lp_list_transform(
+            'collection', 'lp_item', lp_union_branch('lp_item.body')
+        ) }} as body_type_names,
         {{ lp_list_transform('collection', 'lp_item', lp_union_value('lp_item.body')) }}
             as bodies
     from parts
