@@ -8,7 +8,7 @@ short-lived connections, re-read only when the warehouse file changed). Charts a
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 if __package__ in (None, ""):  # `streamlit run dashboard/app.py` runs this file as a script
@@ -28,7 +28,7 @@ FUNNEL_STAGES = {
     "eligible_visit_count": "eligible",
     "shown_visit_count": "shown",
     "accepted_visit_count": "accepted",
-    "converted_visit_count": "converted",
+    "ordered_visit_count": "ordered",
 }
 
 
@@ -96,6 +96,8 @@ def show_freshness(path: Path, fresh: pd.Series, reading: Reading) -> None:
         f"**Newest landed file:** {when(fresh['newest_landed_at'])} UTC · "
         f"**marts built from landings up to:** {when(fresh['marts_landed_at'])} UTC · "
         f"**last visit started:** {when(fresh['last_visit_started_at'])} UTC.",
+        f"Dates are in the marts' reporting time zone (dbt var `reporting_timezone`); "
+        f"amounts in `{fresh['currency']}` (dbt var `currency`).",
     ]
     st.caption("  \n".join(lines))
     newest, built = fresh["newest_landed_at"], fresh["marts_landed_at"]
@@ -116,10 +118,15 @@ def reading_signature_now(path: Path):
 
 
 def headline_chart(aov: pd.DataFrame, order: list[str]) -> alt.LayerChart:
-    data = aov.assign(
-        label=aov["average_order_value"].map(money),
-        label_at=aov["average_order_value_upper_95"].fillna(aov["average_order_value"]),
-    )
+    data = aov.assign(label=aov["average_order_value"].map(money))
+    # The axis shows the averages: an interval reaching beyond twice the largest (a segment
+    # with two or three totals) is cut at the axis's end; the table gives its bounds.
+    largest = data["average_order_value"].max()
+    reach = data["average_order_value_upper_95"].max()
+    if pd.isna(largest) or largest <= 0:
+        largest = 1.0
+    end = largest * 2 if pd.isna(reach) or reach > largest * 2 else max(reach, largest) * 1.1
+    scale = alt.Scale(domain=[0, end], clamp=False, nice=False)
     base = alt.Chart(data).encode(
         y=alt.Y("customer_segment:N", sort=order, title=None, axis=SEGMENT_AXIS)
     )
@@ -129,15 +136,21 @@ def headline_chart(aov: pd.DataFrame, order: list[str]) -> alt.LayerChart:
         alt.Tooltip("average_order_value_lower_95:Q", title="95% low", format=",.2f"),
         alt.Tooltip("average_order_value_upper_95:Q", title="95% high", format=",.2f"),
         alt.Tooltip("order_count:Q", title="orders"),
+        alt.Tooltip("orders_with_total_count:Q", title="orders with a total"),
     ]
     bars = base.mark_bar(color="#1f6feb").encode(
-        x=alt.X("average_order_value:Q", title="Average order value"), tooltip=tooltip
+        x=alt.X("average_order_value:Q", title="Average order value", scale=scale),
+        tooltip=tooltip,
     )
-    interval = base.mark_rule(color="#57606a").encode(
-        x="average_order_value_lower_95:Q", x2="average_order_value_upper_95:Q"
+    interval = base.mark_rule(color="#57606a", clip=True).encode(
+        x=alt.X("average_order_value_lower_95:Q", scale=scale),
+        x2="average_order_value_upper_95:Q",
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(x="label_at:Q", text="label:N")
-    return (bars + interval + labels).properties(height=40 * len(order) + 30, usermeta=SVG)
+    # Above the interval's line, at the end of the bar.
+    labels = base.mark_text(align="left", baseline="bottom", dx=4, dy=-3, fontSize=13).encode(
+        x=alt.X("average_order_value:Q", scale=scale), text="label:N"
+    )
+    return (bars + interval + labels).properties(height=44 * len(order) + 30, usermeta=SVG)
 
 
 def revenue_chart(aov: pd.DataFrame, order: list[str]) -> alt.LayerChart:
@@ -251,8 +264,12 @@ def country_chart(sessions: pd.DataFrame) -> alt.Chart:
     )
 
 
-def sidebar_filters(bounds: pd.Series, all_segments: list[str]) -> tuple[queries.Filters, str]:
+def sidebar_filters(
+    bounds: pd.Series, all_segments: list[str], fresh: pd.Series
+) -> tuple[queries.Filters, str]:
     first, last = bounds["first_date"], bounds["last_date"]
+    if pd.isna(first) or pd.isna(last):  # nothing has a date: any range will do
+        first = last = date.today()
     first = first.date() if hasattr(first, "date") else first
     last = last.date() if hasattr(last, "date") else last
     st.sidebar.header("Filters")
@@ -265,12 +282,23 @@ def sidebar_filters(bounds: pd.Series, all_segments: list[str]) -> tuple[queries
     chosen = st.sidebar.multiselect(
         "Membership segments", all_segments, default=all_segments, key="segments"
     )
+    undated_orders, undated_visits = fresh["undated_order_count"], fresh["undated_visit_count"]
+    include_undated = True
+    if undated_orders or undated_visits:
+        # No known time, hence no date: in no range, so counted (or not) by this choice.
+        include_undated = st.sidebar.checkbox(
+            f"Include what has no date ({undated_orders:,} orders, {undated_visits:,} visits "
+            "without a known time)",
+            value=True,
+            key="undated",
+        )
     grain = st.sidebar.radio("Orders over time by", ["day", "week", "month"], key="grain")
     st.sidebar.caption(
         "Dates apply to every chart but the lift (all dates, from the lift mart); segments to "
-        "everything but the campaign charts (campaigns are not segmented)."
+        "everything but the campaign charts (campaigns are not segmented). Orders are in "
+        "their segment when placed; visits in their customer's segment today."
     )
-    return queries.Filters(start, end, tuple(chosen or all_segments)), grain
+    return queries.Filters(start, end, tuple(chosen or all_segments), include_undated), grain
 
 
 def main() -> None:
@@ -293,7 +321,7 @@ def main() -> None:
         )
         return
     all_segments = summary["segments"]["customer_segment"].tolist()
-    filters, grain = sidebar_filters(summary["bounds"].iloc[0], all_segments)
+    filters, grain = sidebar_filters(summary["bounds"].iloc[0], all_segments, fresh)
     try:
         shown, reading = warehouse.read(
             ("figures", filters, grain), lambda con: figures(con, filters, grain)
@@ -310,12 +338,19 @@ def main() -> None:
     aov = shown["aov"]
     with st.container(key="headline"):
         st.subheader(f"The headline: {dates}")
-        cards = st.columns(len(aov)) if len(aov) else []
-        for card, row in zip(cards, aov.itertuples(), strict=True):
+        # At most five cards a row: narrower ones cut their figures.
+        per_row = min(len(aov), 5)
+        cards = [card for start in range(0, len(aov), per_row) for card in st.columns(per_row)]
+        for card, row in zip(cards, aov.itertuples(), strict=False):
+            with_total = (
+                f", {row.orders_with_total_count} with a total"
+                if row.orders_with_total_count != row.order_count
+                else ""
+            )
             card.metric(
                 row.customer_segment,
-                money(row.average_order_value) or "no orders",
-                f"{row.order_count} orders",
+                money(row.average_order_value) or "none",
+                f"{row.order_count} orders{with_total}",
                 delta_color="off",
                 delta_arrow="off",
                 border=True,
@@ -333,6 +368,7 @@ def main() -> None:
             {
                 "segment": aov["customer_segment"],
                 "orders": aov["order_count"].astype(int),
+                "orders with a total": aov["orders_with_total_count"].astype(int),
                 "revenue": aov["revenue"].map(money),
                 "average order value": aov["average_order_value"].map(money),
                 "95% interval": [
@@ -352,9 +388,12 @@ def main() -> None:
         with st.container(key="headline_table"):
             st.table(table, hide_index=True)
         st.caption(
-            "Average order value = revenue / orders that carry a total (the metric "
-            "`average_order_value`). No currency is in the data. The interval is the normal "
-            "approximation for the mean: a segment with few orders has a wide one."
+            "Segment: the buyer's membership segment when the order was placed (a member's "
+            "order before member_since is a non-member's). Average order value = revenue / "
+            "orders that carry a total, to the cent (as `marts.mart_aov_by_membership_segment` "
+            "and the metric `average_order_value`); the median is of the known totals. The "
+            "95% interval of the mean is Student's t: a segment with few orders has a wide "
+            "one, and below two totals none."
         )
 
     with st.container(key="over_time"):
@@ -370,6 +409,11 @@ def main() -> None:
                 over_time_chart(over_time, "average_order_value", "Average order value", order),
                 width="stretch",
             )
+        if filters.include_undated and fresh["undated_order_count"]:
+            st.caption(
+                f"The {fresh['undated_order_count']:,} orders without a known time are in the "
+                "headline but on no day here."
+            )
 
     with st.container(key="campaigns"):
         st.subheader("Campaigns: funnel and control-group lift")
@@ -383,10 +427,10 @@ def main() -> None:
             choices = sorted(campaigns.index, key=lambda c: (c not in tested, -campaigns[c]))
             campaign = st.selectbox("Campaign", choices, format_func=str, key="campaign")
             st.markdown(
-                f"**Funnel** of campaign {campaign} ({dates}): visits eligible for it, shown "
-                "one of its engagements, accepted one, and converted (ordered after first "
-                "being eligible), by control group; in brackets the share of the eligible. "
-                "CONTROL visits are never shown an engagement."
+                f"**Funnel** of campaign {campaign} ({dates}, `marts.fct_campaign_daily`): "
+                "visits eligible for it, shown one of its engagements, accepted one, and "
+                "ordered (from the first assessment on), by control group; in brackets the "
+                "share of the eligible. CONTROL visits are never shown an engagement."
             )
             with st.container(key="funnel_chart"):
                 st.altair_chart(
@@ -394,36 +438,44 @@ def main() -> None:
                 )
         lift = shown["lift"].dropna(subset=["absolute_lift"])
         if lift.empty:
-            st.info("No campaign has both TEST and CONTROL visits.")
+            st.info("No campaign has both TEST and CONTROL visitors.")
         else:
             st.markdown(
                 "**Control-group lift** (all dates, `marts.mart_campaign_control_group_lift`): "
-                "TEST minus CONTROL order conversion, with its 95% interval. An interval "
+                "TEST minus CONTROL order conversion of the campaign's visitors (each in the "
+                "group of their first assessment), with its 95% interval. An interval "
                 "crossing zero is no evidence of an effect."
             )
             with st.container(key="lift_chart"):
                 st.altair_chart(lift_chart(lift), width="stretch")
-            st.table(
-                pd.DataFrame(
-                    {
-                        "campaign": lift["campaign_id"].astype(str),
-                        "TEST visits": lift["test_visit_count"],
-                        "CONTROL visits": lift["control_visit_count"],
-                        "TEST conversion": lift["test_conversion_rate"].map("{:.2%}".format),
-                        "CONTROL conversion": lift["control_conversion_rate"].map("{:.2%}".format),
-                        "lift": lift["absolute_lift"].map("{:+.2%}".format),
-                        "95% interval": [
-                            f"{low:+.2%} to {high:+.2%}"
-                            for low, high in zip(
-                                lift["absolute_lift_lower_95"],
-                                lift["absolute_lift_upper_95"],
-                                strict=True,
-                            )
-                        ],
-                    }
-                ),
-                hide_index=True,
-            )
+            with st.container(key="lift_table"):
+                st.table(
+                    pd.DataFrame(
+                        {
+                            "campaign": lift["campaign_id"].astype(str),
+                            "TEST visitors": lift["test_visitor_count"],
+                            "CONTROL visitors": lift["control_visitor_count"],
+                            "in both groups": lift["visitors_in_both_groups_count"],
+                            "TEST conversion": lift["test_conversion_rate"].map("{:.2%}".format),
+                            "CONTROL conversion": lift["control_conversion_rate"].map(
+                                "{:.2%}".format
+                            ),
+                            "lift": lift["absolute_lift"].map("{:+.2%}".format),
+                            "95% interval": [
+                                f"{low:+.2%} to {high:+.2%}"
+                                for low, high in zip(
+                                    lift["absolute_lift_lower_95"],
+                                    lift["absolute_lift_upper_95"],
+                                    strict=True,
+                                )
+                            ],
+                            "significant at 95%": lift["is_significant_at_95"].map(
+                                {True: "yes", False: "no"}
+                            ),
+                        }
+                    ),
+                    hide_index=True,
+                )
 
     with st.container(key="sessions"):
         st.subheader(f"Visits by device and country: {dates}")

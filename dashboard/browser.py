@@ -36,6 +36,7 @@ CHROMIUM_FLAGS = (
 RENDERED = ".st-key-headline svg.marks"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'
+SKELETON = '[data-testid="stSkeleton"]'
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,10 @@ def open_rendered(page: Page, url: str, selector: str = RENDERED, timeout_ms: in
     A page that shows an exception instead fails at once, with the exception's text."""
     page.goto(url)
     page.wait_for_selector(f"{selector}, {EXCEPTION}", timeout=timeout_ms)
-    # The app's root says whether the page's script is still running.
+    # The app's root says whether the page's script is still running; Streamlit shows an
+    # element it has not drawn yet (a table, a select box) as a grey skeleton.
     page.wait_for_selector(IDLE, state="attached", timeout=timeout_ms)
+    page.wait_for_selector(SKELETON, state="detached", timeout=timeout_ms)
     if page.locator(EXCEPTION).count():
         raise AssertionError(
             f"{url} shows an exception:\n{page.locator(EXCEPTION).first.inner_text()}"

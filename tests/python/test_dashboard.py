@@ -6,6 +6,11 @@ Chromium (/usr/bin/chromium, `make browser`) opens it through Playwright, which 
 JavaScript: Streamlit draws the page over its websocket and Vega draws each chart as SVG. The
 checks read what was drawn (the bars, their labels, the tables) and compare it with the marts
 read straight from the DuckDB file.
+
+Two warehouses: the small tidy sample of conftest_build (campaigns, devices), and the messy
+one of test_metrics.py (orders without a total or a time, members' orders before
+member_since, a segment without orders, no campaigns), which the page must show as the marts
+count it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 import pytest
 
 # Installed by `make dashboard-deps` (make test runs it): missing, the module fails to import.
@@ -29,6 +35,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboard import queries
 from dashboard.browser import IDLE, chromium, open_rendered, serve
+from tests.python.test_metrics import messy_built_project
 
 if TYPE_CHECKING:
     from tests.python.conftest_build import BuiltProject
@@ -49,13 +56,36 @@ def cents(value: object) -> str:
 
 
 def mart_headline(warehouse: Path) -> dict[str, tuple[int, str, str]]:
-    """segment -> (orders, revenue, AOV) from the AOV mart, for segments with orders."""
+    """segment -> (orders, revenue, AOV) from the AOV mart, for segments with an AOV (orders
+    with a total): those the chart has a bar for."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select customer_segment, order_count, revenue, average_order_value "
-            "from marts.mart_aov_by_membership_segment where order_count > 0"
+            "from marts.mart_aov_by_membership_segment where orders_with_total_count > 0"
         ).fetchall()
     return {segment: (orders, cents(revenue), cents(aov)) for segment, orders, revenue, aov in rows}
+
+
+def mart_table(warehouse: Path) -> dict[str, list[str]]:
+    """segment -> the headline table's row as the page should print it, from the AOV mart:
+    orders, orders with a total, revenue, AOV, 95% interval, median (every segment)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select customer_segment, order_count, orders_with_total_count, revenue, "
+            "average_order_value, average_order_value_lower_95, average_order_value_upper_95, "
+            "median_order_value from marts.mart_aov_by_membership_segment"
+        ).fetchall()
+    return {
+        segment: [
+            str(orders),
+            str(with_total),
+            cents(revenue),
+            "" if aov is None else cents(aov),
+            "" if low is None else f"{cents(low)} to {cents(high)}",
+            "" if median is None else cents(median),
+        ]
+        for segment, orders, with_total, revenue, aov, low, high, median in rows
+    }
 
 
 def aria_fields(label: str) -> dict[str, str]:
@@ -103,10 +133,9 @@ def assert_headline_equals_mart(page: Page, warehouse: Path) -> None:
     for segment, width_per_unit in scale.items():
         value = float(expected[segment][2].replace(",", ""))
         assert abs(width_per_unit - scale[widest]) * value < 1.0, (segment, scale)
-    # The table under the charts says the same, segment by segment, in the mart's order.
-    table = {row[0]: row for row in table_rows(page, "headline_table")}
-    for segment, (orders, revenue, aov) in expected.items():
-        assert table[segment][1:4] == [str(orders), revenue, aov], table[segment]
+    # The table under the charts says what the mart says, segment by segment, interval too.
+    table = {row[0]: row[1:7] for row in table_rows(page, "headline_table")}
+    assert table == mart_table(warehouse)
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +154,23 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture(scope="session")
+def messy_project(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    return messy_built_project(tmp_path_factory)
+
+
 @pytest.fixture
 def warehouse_copy(built_project: BuiltProject, tmp_path: Path) -> Path:
     """A copy of the built warehouse, for one test to serve and rebuild."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy2(built_project.warehouse, copy)
+    return copy
+
+
+@pytest.fixture
+def messy_copy(messy_project: BuiltProject, tmp_path: Path) -> Path:
+    copy = tmp_path / "messy.duckdb"
+    shutil.copy2(messy_project.warehouse, copy)
     return copy
 
 
@@ -157,6 +198,65 @@ def test_headline_chart_and_numbers_equal_the_mart(
         # Every section is drawn, none is an error.
         for key in ("over_time", "campaigns", "sessions", "funnel_chart", "lift_chart"):
             assert page.locator(f".st-key-{key} svg.marks").count() >= 1, key
+        assert page.locator("[data-testid=stException]").count() == 0
+        # The lift table is the lift mart's order rows: visitors, lift and its interval.
+        with duckdb.connect(str(warehouse_copy), read_only=True) as con:
+            lift = con.execute(
+                "select campaign_id, test_visitor_count, control_visitor_count, "
+                "visitors_in_both_groups_count, absolute_lift, absolute_lift_lower_95, "
+                "absolute_lift_upper_95, is_significant_at_95 "
+                "from marts.mart_campaign_control_group_lift where conversion_type = 'order' "
+                "and absolute_lift is not null"
+            ).fetchall()
+        assert lift
+        shown = {row[0]: row for row in table_rows(page, "lift_table")}
+        for campaign, test, control, both, value, low, high, significant in lift:
+            row = shown[str(campaign)]
+            assert row[1:4] == [str(test), str(control), str(both)], row
+            assert row[6:9] == [
+                f"{value:+.2%}",
+                f"{low:+.2%} to {high:+.2%}",
+                "yes" if significant else "no",
+            ], row
+        assert len(shown) == len(lift)
+
+
+def test_messy_warehouse_shows_what_the_marts_count(
+    page: Page, messy_copy: Path, tmp_path: Path
+) -> None:
+    """Orders without a total are out of the average but in the order counts; orders without
+    a time count until the page is told to leave them out; no campaigns is said, not a
+    traceback."""
+    with serve(messy_copy, tmp_path / "dashboard.log", server_env(tmp_path)) as served:
+        open_rendered(page, served.url)
+        assert_headline_equals_mart(page, messy_copy)
+        with duckdb.connect(str(messy_copy), read_only=True) as con:
+            dated = dict(
+                con.execute(
+                    "select customer_segment, count(*) from marts.fct_orders "
+                    "where ordered_date is not null group by all"
+                ).fetchall()
+            )
+            (undated,) = con.execute(
+                "select count(*) from marts.fct_orders where ordered_date is null"
+            ).fetchone()
+        assert undated > 0
+        main = page.locator("[data-testid=stMain]").inner_text()
+        assert "No visit was eligible for a campaign in these dates." in main
+        assert f"The {undated:,} orders without a known time are in the headline" in main
+
+        # Leave out what has no date: the counts become those of the dated orders.
+        box = page.locator('[data-testid="stCheckbox"]').filter(has_text="Include what has no date")
+        assert f"{undated:,} orders" in box.inner_text()
+        box.locator("label").click()
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stMain]').innerText"
+            ".includes('without a known time are in the headline')",
+            timeout=30_000,
+        )
+        page.wait_for_selector(IDLE, state="attached")
+        table = {row[0]: row for row in table_rows(page, "headline_table")}
+        assert {segment: int(row[1]) for segment, row in table.items() if int(row[1])} == dated
         assert page.locator("[data-testid=stException]").count() == 0
 
 
@@ -288,65 +388,153 @@ def con(built_project: BuiltProject) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
 
 
+@pytest.fixture(params=["sample", "messy"])
+def any_con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to each of the two warehouses in turn."""
+    built = request.getfixturevalue(
+        "built_project" if request.param == "sample" else "messy_project"
+    )
+    with duckdb.connect(str(built.warehouse), read_only=True) as connection:
+        yield connection
+
+
 def all_dates(con: duckdb.DuckDBPyConnection) -> queries.Filters:
     bounds = queries.date_bounds(con).iloc[0]
     segments = tuple(queries.segments(con)["customer_segment"])
     return queries.Filters(bounds["first_date"].date(), bounds["last_date"].date(), segments)
 
 
-def test_funnel_converted_visits_equal_the_lift_mart(con: duckdb.DuckDBPyConnection) -> None:
-    funnel = queries.campaign_funnel(con, all_dates(con)).set_index(
-        ["campaign_id", "control_group"]
-    )
-    lift = con.execute(
-        "select campaign_id, test_visit_count, control_visit_count, "
-        "test_converted_visit_count, control_converted_visit_count "
-        "from marts.mart_campaign_control_group_lift where conversion_type = 'order'"
-    ).fetchall()
-    assert lift
-    for campaign, test, control, test_converted, control_converted in lift:
-        assert funnel.loc[(campaign, "TEST"), "eligible_visit_count"] == test
-        assert funnel.loc[(campaign, "CONTROL"), "eligible_visit_count"] == control
-        assert funnel.loc[(campaign, "TEST"), "converted_visit_count"] == test_converted
-        assert funnel.loc[(campaign, "CONTROL"), "converted_visit_count"] == control_converted
-        # CONTROL visits are held out: never shown an engagement.
-        assert funnel.loc[(campaign, "CONTROL"), "shown_visit_count"] == 0
-    stages = funnel[["eligible_visit_count", "shown_visit_count", "accepted_visit_count"]]
-    assert (stages.diff(axis=1).iloc[:, 1:] <= 0).all().all(), "a later stage has more visits"
+def test_headline_over_all_dates_equals_the_aov_mart(any_con: duckdb.DuckDBPyConnection) -> None:
+    """Every figure of the headline, computed from fct_orders for the page's filters, equals
+    the mart's when nothing is filtered out (orders of unknown date included)."""
+    got = queries.aov_by_segment(any_con, all_dates(any_con))
+    expected = any_con.execute(
+        "select * from marts.mart_aov_by_membership_segment order by segment_sort_order"
+    ).df()
+    assert list(got["customer_segment"]) == list(expected["customer_segment"])
+    for column in ("order_count", "orders_with_total_count", "customer_count"):
+        assert list(got[column]) == list(expected[column]), column
+    for column in ("revenue", "average_order_value", "median_order_value"):
+        # Money to the cent as the mart has it (the page prints two decimals).
+        assert [None if pd.isna(v) else cents(v) for v in got[column]] == [
+            None if pd.isna(v) else cents(v) for v in expected[column]
+        ], column
+    for column in (
+        "order_value_stddev",
+        "average_order_value_lower_95",
+        "average_order_value_upper_95",
+        "share_of_orders",
+        "share_of_revenue",
+    ):
+        pd.testing.assert_series_equal(
+            got[column].astype(float), expected[column].astype(float), rtol=1e-9, check_names=False
+        )
 
 
-def test_date_and_segment_filters_partition_the_orders(con: duckdb.DuckDBPyConnection) -> None:
+def test_messy_headline_counts_orders_without_a_total_or_a_date(
+    messy_project: BuiltProject,
+) -> None:
+    """The messy warehouse breaks what the tidy sample never does: orders without a total
+    (out of the average, in the counts) and orders without a date (in or out by the filter)."""
+    with duckdb.connect(str(messy_project.warehouse), read_only=True) as con:
+        everything = all_dates(con)
+        got = queries.aov_by_segment(con, everything).set_index("customer_segment")
+        short = got[got["orders_with_total_count"] < got["order_count"]]
+        assert len(short) >= 1
+        per_order = short["revenue"] / short["order_count"]
+        assert (per_order.map(cents) != short["average_order_value"].map(cents)).any()
+        dated = queries.aov_by_segment(
+            con,
+            queries.Filters(everything.start, everything.end, everything.segments, False),
+        ).set_index("customer_segment")
+        expected = dict(
+            con.execute(
+                "select customer_segment, count(*) from marts.fct_orders "
+                "where ordered_date is not null group by all"
+            ).fetchall()
+        )
+        assert {s: n for s, n in dated["order_count"].items() if n} == expected
+        assert dated["order_count"].sum() < got["order_count"].sum()
+
+
+def test_funnel_equals_fct_campaign_daily(con: duckdb.DuckDBPyConnection) -> None:
     everything = all_dates(con)
-    whole = queries.aov_by_segment(con, everything).set_index("customer_segment")
-    days = con.execute("select distinct ordered_date from marts.fct_orders order by 1").fetchall()
+    funnel = queries.campaign_funnel(con, everything).set_index(["campaign_id", "control_group"])
+    stages = [
+        "eligible_visit_count",
+        "shown_visit_count",
+        "accepted_visit_count",
+        "goal_achieved_visit_count",
+        "ordered_visit_count",
+    ]
+    expected = (
+        con.execute("select * from marts.fct_campaign_daily")
+        .df()
+        .groupby(["campaign_id", "control_group"])[stages]
+        .sum()
+    )
+    assert len(expected) >= 3
+    pd.testing.assert_frame_equal(funnel[stages], expected, check_dtype=False)
+    # CONTROL visits are held out: never shown an engagement; stages only narrow.
+    control = funnel.xs("CONTROL", level="control_group")
+    assert len(control) >= 1 and (control["shown_visit_count"] == 0).all()
+    narrowing = funnel[stages[:3]]
+    assert (narrowing.diff(axis=1).iloc[:, 1:] <= 0).all().all(), "a later stage has more visits"
+    # Day by day, the funnel adds up to the whole range's.
+    days = con.execute("select distinct visit_date from marts.fct_campaign_daily").fetchall()
+    by_day = sum(
+        queries.campaign_funnel(
+            con, queries.Filters(day, day, everything.segments, include_undated=False)
+        )
+        .set_index(["campaign_id", "control_group"])[stages]
+        .reindex(funnel.index, fill_value=0)
+        for (day,) in days
+    )
+    pd.testing.assert_frame_equal(by_day, funnel[stages], check_dtype=False)
+
+
+def test_date_and_segment_filters_partition_the_orders(any_con: duckdb.DuckDBPyConnection) -> None:
+    everything = all_dates(any_con)
+    whole = queries.aov_by_segment(any_con, everything).set_index("customer_segment")
+    days = any_con.execute(
+        "select distinct ordered_date from marts.fct_orders where ordered_date is not null"
+    ).fetchall()
     assert len(days) >= 1
-    # Day by day, the orders and revenue add up to the whole range's.
-    by_day = [
-        queries.aov_by_segment(con, queries.Filters(day, day, everything.segments))
+    # Day by day, and the orders of no date, the orders and revenue add up to the whole's.
+    parts = [
+        queries.aov_by_segment(any_con, queries.Filters(day, day, everything.segments, False))
         for (day,) in days
     ]
+    parts.append(
+        queries.aov_by_segment(
+            any_con, queries.Filters(date(2001, 1, 1), date(2001, 1, 1), everything.segments)
+        )
+    )
     for segment in whole.index:
         orders = sum(
-            int(frame.set_index("customer_segment").loc[segment, "order_count"]) for frame in by_day
+            int(frame.set_index("customer_segment").loc[segment, "order_count"]) for frame in parts
         )
         assert orders == whole.loc[segment, "order_count"], segment
     # A segment filter keeps exactly the chosen segments, with the same figures.
     chosen = everything.segments[:2]
     some = queries.aov_by_segment(
-        con, queries.Filters(everything.start, everything.end, chosen)
+        any_con, queries.Filters(everything.start, everything.end, chosen)
     ).set_index("customer_segment")
     assert tuple(some.index) == chosen
     assert (some["revenue"] == whole.loc[list(chosen), "revenue"]).all()
-    # A range with no orders gives every segment a row of zeros and no average.
+    # A range with no orders (and none of unknown date) gives every segment a row of zeros
+    # and no average.
     empty = queries.aov_by_segment(
-        con, queries.Filters(date(2001, 1, 1), date(2001, 1, 2), everything.segments)
+        any_con, queries.Filters(date(2001, 1, 1), date(2001, 1, 2), everything.segments, False)
     )
     assert (empty["order_count"] == 0).all() and empty["average_order_value"].isna().all()
 
 
-def test_sessions_by_device_and_country_count_every_visit(con: duckdb.DuckDBPyConnection) -> None:
-    sessions = queries.sessions_by_device_and_country(con, all_dates(con))
-    (visits, orders) = con.execute(
+def test_sessions_by_device_and_country_count_every_visit(
+    any_con: duckdb.DuckDBPyConnection,
+) -> None:
+    sessions = queries.sessions_by_device_and_country(any_con, all_dates(any_con))
+    (visits, orders) = any_con.execute(
         "select count(*), sum(order_count) from marts.fct_web_sessions"
     ).fetchone()
     assert sessions["visit_count"].sum() == visits

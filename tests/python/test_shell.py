@@ -27,50 +27,32 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-# The queries the README shows for `make shell`; each must run on a freshly built warehouse.
+
+def readme_queries() -> dict[str, str]:
+    """The statements of the README's `make shell` SQL block, as written."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("### SQL: `make shell`") :]
+    block = re.search(r"```sql\n(.*?)```", section, flags=re.S)
+    assert block, "README.md has no SQL block under 'SQL: `make shell`'"
+    sql = "\n".join(line for line in block.group(1).splitlines() if not line.startswith("--"))
+    statements = [text.strip() for text in sql.split(";")]
+    # Named by position and the relation they read: readme-0-marts.mart_aov_by_membership_segment.
+    relation = re.compile(r"\bfrom (\S+)")
+    return {
+        f"readme-{i}-{relation.search(text).group(1)}": text
+        for i, text in enumerate(statements)
+        if text
+    }
+
+
+# The README's queries, and two more a user of the CLI would run; each must run on a freshly
+# built warehouse.
 README_QUERIES = {
+    **readme_queries(),
     "tables": """
         select table_schema, table_name, table_type
         from information_schema.tables
         order by all;
-    """,
-    "aov": """
-        select customer_segment, order_count, customer_count,
-            revenue::decimal(18, 2) as revenue,
-            average_order_value::decimal(18, 2) as average_order_value,
-            median_order_value::decimal(18, 2) as median_order_value,
-            round(100 * share_of_revenue, 1) as revenue_pct
-        from marts.mart_aov_by_membership_segment
-        order by segment_sort_order;
-    """,
-    "daily_orders": """
-        select ordered_date, customer_segment, count(*) as orders,
-            sum(order_total) as revenue
-        from marts.fct_orders
-        group by all
-        order by all;
-    """,
-    "visits_by_device": """
-        select device_family, country, count(*) as visits,
-            round(avg(duration_seconds)) as avg_seconds,
-            round(avg(has_order::int), 3) as conversion_rate
-        from marts.fct_web_sessions
-        group by all
-        order by visits desc
-        limit 10;
-    """,
-    "campaign_lift": """
-        select campaign_id, conversion_type, test_visit_count, control_visit_count,
-            test_conversion_rate, control_conversion_rate, absolute_lift,
-            is_significant_at_95
-        from marts.mart_campaign_control_group_lift
-        order by campaign_id, conversion_type;
-    """,
-    "raw_ledger": """
-        select file_name, status, record_count, landed_at
-        from raw.web_session_files
-        order by scope_start_at desc
-        limit 5;
     """,
     "raw_json": """
         select file_name, line_number,
