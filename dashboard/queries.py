@@ -300,7 +300,7 @@ def sessions_by_device_and_country(
                 started_date between $start and $end
                 or ($include_undated and started_date is null)
             )
-            and list_contains($segments, customer_segment)
+            and list_contains($segments, current_customer_segment)
         group by all
         order by visit_count desc, device_family, country
         """,

@@ -1,7 +1,10 @@
 {#
     One row per visitor and campaign the visitor was assessed eligible for: the control
-    group the visitor was assigned (of their first assessment for the campaign: LivePerson
-    assigns visitors, so a visitor belongs to one group per campaign), whether any of the
+    group the visitor was assigned (of their first TEST or CONTROL assessment for the
+    campaign, else of their first assessment: LivePerson assigns visitors, so a visitor
+    belongs to one group per campaign; NA or an unknown group before it, a campaign
+    without its control group yet, does not take the visitor out of the experiment),
+    whether any of the
     visitor's eligible visits ordered or achieved a goal from its first assessment on,
     and whether the visitor was later seen in the other group. The unit of the lift mart
     and of the metric control_group_lift. A visit without a visitor id is its own visitor.
@@ -31,6 +34,7 @@ assignments_ranked as (
         row_number() over (
             partition by visitor_key, campaign_id
             order by
+                case when control_group in ('TEST', 'CONTROL') then 0 else 1 end asc,
                 first_assessed_at asc nulls last,
                 started_at asc nulls last,
                 visit_id asc

@@ -11,7 +11,7 @@ web_sessions as (
         visit_id,
         visitor_id,
         customer_id,
-        customer_segment,
+        current_customer_segment,
         order_count,
         revenue,
         started_at,
@@ -40,7 +40,8 @@ visits_aggregated as (
     select
         visitor_id,
         max(case when recency_rank = 1 then customer_id end) as customer_id,
-        max(case when recency_rank = 1 then customer_segment end) as customer_segment,
+        max(case when recency_rank = 1 then current_customer_segment end)
+            as current_customer_segment,
         count(*) as visit_count,
         count(distinct customer_id) as customer_count,
         sum(order_count) as order_count,
@@ -57,7 +58,7 @@ visitors as (
     select
         visitor_id,
         customer_id,
-        customer_segment,
+        current_customer_segment,
         visit_count,
         customer_count,
         -- Contract types, the same on every engine (DuckDB sums to hugeint).

@@ -74,7 +74,7 @@ recomputed_visits as (
             on held.customer_id = memberships.customer_id
         where
             held.customer_id is not null
-            and held.customer_segment
+            and held.current_customer_segment
             <> coalesce(memberships.membership_tier, 'identified non-member')
         union
         -- Orders or revenue no longer the ones held (visits with orders, held or now).
@@ -224,7 +224,7 @@ sessions_joined as (
             when visit_customers.customer_id is null then 'anonymous'
             when memberships.membership_tier is null then 'identified non-member'
             else memberships.membership_tier
-        end as customer_segment,
+        end as current_customer_segment,
         coalesce(visit_customers.identity_source, 'anonymous') as identity_source,
         page_views_summarised.entry_page_url,
         page_views_summarised.exit_page_url,

@@ -106,10 +106,15 @@ lift_tested as (
         absolute_lift / nullif(control_conversion_rate, 0) as relative_lift,
         difference_standard_error,
         absolute_lift / nullif(difference_standard_error, 0) as z_statistic,
-        absolute_lift - 1.96 * difference_standard_error as absolute_lift_lower_95,
-        absolute_lift + 1.96 * difference_standard_error as absolute_lift_upper_95,
-        -- Significant exactly when the 95% interval leaves out 0 (one standard error for
-        -- both, so the flag and the interval never disagree).
+        -- No interval when the standard error is 0 (each group converted all or none of
+        -- its visitors: the normal approximation says nothing there, and [lift, lift]
+        -- would claim certainty from a handful of visitors).
+        absolute_lift - 1.96 * nullif(difference_standard_error, 0)
+            as absolute_lift_lower_95,
+        absolute_lift + 1.96 * nullif(difference_standard_error, 0)
+            as absolute_lift_upper_95,
+        -- Significant exactly when there is an interval and it leaves out 0 (one standard
+        -- error for both, so the flag and the interval never disagree).
         coalesce(abs(absolute_lift / nullif(difference_standard_error, 0)) >= 1.96, false)
             as is_significant_at_95
     from errors_computed

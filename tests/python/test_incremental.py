@@ -443,7 +443,8 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     carried_visit, carried_customer, carried_tier = changes["carried"]
     assert _rows(
         incremental,
-        "select customer_id, identity_source, customer_segment from marts.fct_web_sessions "
+        "select customer_id, identity_source, current_customer_segment "
+        "from marts.fct_web_sessions "
         f"where visit_id = '{carried_visit}'",
     ) == [(carried_customer.lower(), "earlier_visit", carried_tier)]
     later_visitor, later_customer = changes["later"]
@@ -459,7 +460,8 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
     ) == [(None, "anonymous")]
     retiered, new_tier = changes["retiered"]
     segments = (
-        "select distinct customer_segment from marts.fct_web_sessions where customer_id = '{}'"
+        "select distinct current_customer_segment from marts.fct_web_sessions "
+        "where customer_id = '{}'"
     )
     assert _rows(incremental, segments.format(retiered.lower())) == [(new_tier,)]
     assert _rows(incremental, segments.format(changes["removed"].lower())) == [

@@ -126,14 +126,18 @@ def test_premium_members_have_the_highest_average_order_value(con) -> None:
 
 
 def test_no_segment_is_null_or_unknown(con) -> None:
-    for table in ("fct_orders", "fct_web_sessions", "dim_visitors"):
+    for table, column in (
+        ("fct_orders", "customer_segment"),
+        ("fct_orders", "current_customer_segment"),
+        ("fct_web_sessions", "current_customer_segment"),
+        ("dim_visitors", "current_customer_segment"),
+    ):
         segments = dict(
             con.execute(
-                f"select coalesce(customer_segment, '<null>'), count(*) from marts.{table} "
-                "group by 1"
+                f"select coalesce({column}, '<null>'), count(*) from marts.{table} group by 1"
             ).fetchall()
         )
-        assert set(segments) <= SEGMENTS, (table, segments)
+        assert set(segments) <= SEGMENTS, (table, column, segments)
     # Every order is placed in exactly one segment, and the mart's rows add up to all of them.
     (orders, mart_orders) = con.execute(
         "select (select count(*) from marts.fct_orders), "

@@ -199,7 +199,6 @@ def test_pseudonym_is_hmac_sha256_with_the_key_file(con) -> None:
     assert con.execute("select lp_pseudonym(null)").fetchone() == (None,)
 
 
-
 def test_pseudonym_key_file_is_read_from_dot_env_and_made_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,6 +216,7 @@ def test_pseudonym_key_file_is_read_from_dot_env_and_made_owner_only(
     wanted.write_text("not a key\n")
     with pytest.raises(ValueError, match=re.escape(str(wanted))):
         ensure_key()
+
 
 hosts = st.sampled_from(["shop.example.com", "a.b.example.org:8443"])
 paths = st.lists(st.sampled_from(["p", "SKU-1", "cart", "a b", "x%20y"]), max_size=3).map(
