@@ -8,8 +8,24 @@
     (a landing without leads, a visit gone from a replaced file) loses them there too.
 #}
 
-{# The newest changed_at a relation holds (the start of time when it holds none). #}
+{#
+    The newest changed_at a relation holds (the start of time when it holds none). A
+    table built by an earlier version of the project has no changed_at: the run stops
+    with what to do rather than a binder error.
+#}
 {% macro lp_last_change_in(relation) -%}
+    {#- A unit test's `this` is its fixture's text, not a relation. -#}
+    {%- if execute and relation is not string -%}
+        {%- set columns = adapter.get_columns_in_relation(relation)
+            | map(attribute='name') | map('lower') | list -%}
+        {%- if columns and 'changed_at' not in columns -%}
+            {%- do exceptions.raise_compiler_error(
+                relation ~ ' was built by an earlier version of this project (it has no'
+                ~ ' changed_at column): rebuild once with `dbt build --full-refresh`'
+                ~ ' (README, Incremental builds).'
+            ) -%}
+        {%- endif -%}
+    {%- endif %}
     select coalesce(max(held.changed_at), cast('1900-01-01' as timestamp))
     from {{ relation }} as held
 {%- endmacro %}
