@@ -102,7 +102,9 @@
     {%- set field = lp_web_session_schema().body_payloads[entity].field -%}
     {{ lp_list_filter(
         lp_list_transform(
-            bodies_expr, 'lp_item', lp_union_value('lp_item.body') ~ '."' ~ field ~ '"'
+            bodies_expr,
+            'lp_item',
+            lp_union_value('lp_item.body') ~ '.' ~ adapter.quote(field)
         ),
         'lp_json', 'lp_json is not null'
     ) }}
@@ -119,9 +121,10 @@
     {%- set fields = [] -%}
     {%- set present = [] -%}
     {%- for field in record_fields -%}
-        {%- do fields.append((field, body ~ '."' ~ field ~ '"')) -%}
+        {%- do fields.append((field, body ~ '.' ~ adapter.quote(field))) -%}
         {%- do present.append(
-            'case when ' ~ body ~ '."' ~ field ~ '" is not null then 1 else 0 end'
+            'case when ' ~ body ~ '.' ~ adapter.quote(field)
+            ~ ' is not null then 1 else 0 end'
         ) -%}
     {%- endfor -%}
     {{ lp_list_filter(
