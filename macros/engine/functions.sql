@@ -94,18 +94,105 @@
 
 {% macro spark__lp_create_functions() -%}
     {%- do run_query(lp_spark_pseudonym_key_view()) -%}
-    {%- for name, parameters, returns, body in lp_function_definitions() -%}
+    {%- for name, parameters, returns, body in lp_spark_function_definitions() -%}
         {%- set signature = [] -%}
         {%- for parameter, type in parameters -%}
             {%- do signature.append(parameter ~ ' ' ~ type) -%}
         {%- endfor -%}
         {%- do run_query(
             'create or replace temporary function ' ~ name ~ '('
-            ~ signature | join(', ') ~ ') returns ' ~ returns ~ ' return '
-            ~ (body | replace('lp_scalar(u)', 'map_values(u)[0]')
-                | replace('regexp_matches(', 'regexp_like('))
+            ~ signature | join(', ') ~ ') returns ' ~ returns ~ ' return ' ~ body
         ) -%}
     {%- endfor -%}
+{%- endmacro %}
+
+{# The definitions with Spark's names for the union's value and regexp_matches. #}
+{% macro lp_spark_function_definitions() -%}
+    {%- set definitions = [] -%}
+    {%- for name, parameters, returns, body in lp_function_definitions() -%}
+        {%- do definitions.append((name, parameters, returns, body
+            | replace('lp_scalar(u)', 'map_values(u)[0]')
+            | replace('regexp_matches(', 'regexp_like('))) -%}
+    {%- endfor -%}
+    {{ return(definitions) }}
+{%- endmacro %}
+
+{#
+    Spark cannot call a SQL function inside a lambda (UNSUPPORTED_FEATURE.
+    LAMBDA_FUNCTION_WITH_SQL_UDF), so the spark__ list macros write each lp_* call of a
+    lambda's body out as the function's body, its parameters replaced by the call's
+    arguments (in parentheses), until no call is left.
+#}
+{% macro lp_spark_inline_functions(sql) -%}
+    {%- set re = modules.re -%}
+    {%- set definitions = {} -%}
+    {%- for name, parameters, _, body in lp_spark_function_definitions() -%}
+        {%- do definitions.update({
+            name: (parameters | map(attribute=0) | list, body)
+        }) -%}
+    {%- endfor -%}
+    {%- set call = re.compile('\\b(' ~ definitions.keys() | join('|') ~ ')\\(') -%}
+    {%- set state = namespace(sql=sql) -%}
+    {#- One call per round (sqlfluff's Jinja has no break: later rounds find none). -#}
+    {%- for _ in range(200) -%}
+        {%- set found = call.search(state.sql) -%}
+        {%- if found -%}
+            {#- Its arguments: split at commas outside parentheses and quotes. -#}
+            {%- set scan = namespace(
+                depth=1, quoted=false, start=found.end(), end=none
+            ) -%}
+            {%- set arguments = [] -%}
+            {%- for position in range(found.end(), state.sql | length) -%}
+                {%- set character = state.sql[position] -%}
+                {%- if scan.end is not none -%}
+                {%- elif character == "'" -%}
+                    {%- set scan.quoted = not scan.quoted -%}
+                {%- elif scan.quoted -%}
+                {%- elif character == '(' -%}
+                    {%- set scan.depth = scan.depth + 1 -%}
+                {%- elif character == ')' and scan.depth > 1 -%}
+                    {%- set scan.depth = scan.depth - 1 -%}
+                {%- elif character in ',)' and scan.depth == 1 -%}
+                    {%- do arguments.append(state.sql[scan.start:position] | trim) -%}
+                    {%- set scan.start = position + 1 -%}
+                    {%- if character == ')' -%}
+                        {%- set scan.end = position + 1 -%}
+                    {%- endif -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set parameters, body = definitions[found.group(1)] -%}
+            {%- if scan.end is none or arguments | length != parameters | length -%}
+                {{ exceptions.raise_compiler_error(
+                    'Cannot inline ' ~ found.group(1) ~ ' in: ' ~ state.sql
+                ) }}
+            {%- endif -%}
+            {#- Parameters (outside quoted literals) become placeholders first, so
+                that an argument's text is never taken for a parameter. -#}
+            {%- set expansion = namespace(body='') -%}
+            {%- for piece in re.split("('[^']*')", body) -%}
+                {%- set replaced = namespace(text=piece) -%}
+                {%- if not piece.startswith("'") -%}
+                    {%- for parameter in parameters -%}
+                        {%- set replaced.text = re.sub(
+                            '\\b' ~ parameter ~ '\\b', '\x01' ~ loop.index ~ '\x01',
+                            replaced.text
+                        ) -%}
+                    {%- endfor -%}
+                {%- endif -%}
+                {%- set expansion.body = expansion.body ~ replaced.text -%}
+            {%- endfor -%}
+            {%- for argument in arguments -%}
+                {%- set expansion.body = expansion.body
+                    | replace('\x01' ~ loop.index ~ '\x01', '(' ~ argument ~ ')') -%}
+            {%- endfor -%}
+            {%- set state.sql = state.sql[:found.start()] ~ '(' ~ expansion.body ~ ')'
+                ~ state.sql[scan.end:] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if call.search(state.sql) -%}
+        {{ exceptions.raise_compiler_error('Too many calls to inline in: ' ~ sql) }}
+    {%- endif -%}
+    {{ return(state.sql) }}
 {%- endmacro %}
 
 {#

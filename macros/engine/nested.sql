@@ -131,7 +131,7 @@
 {%- endmacro %}
 
 {% macro spark__lp_list_transform(list_expr, var, body) -%}
-    transform({{ list_expr }}, {{ var }} -> {{ body }})
+    transform({{ list_expr }}, {{ var }} -> {{ lp_spark_inline_functions(body) }})
 {%- endmacro %}
 
 {% macro lp_list_filter(list_expr, var, condition) -%}
@@ -145,7 +145,7 @@
 {%- endmacro %}
 
 {% macro spark__lp_list_filter(list_expr, var, condition) -%}
-    filter({{ list_expr }}, {{ var }} -> {{ condition }})
+    filter({{ list_expr }}, {{ var }} -> {{ lp_spark_inline_functions(condition) }})
 {%- endmacro %}
 
 {% macro lp_list_flatten(list_expr) -%}
