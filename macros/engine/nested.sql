@@ -217,6 +217,20 @@
 
 {% macro spark__lp_list_of(items) -%}array({{ items | join(', ') }}){%- endmacro %}
 
+{#
+    An empty list of `item_type` (DuckDB's `[]` takes its type from its use; Spark's
+    `array()` has none).
+#}
+{% macro lp_empty_list(item_type) -%}
+    {{ return(adapter.dispatch('lp_empty_list', 'liveperson_warehouse')(item_type)) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_empty_list(item_type) -%}[]{%- endmacro %}
+
+{% macro spark__lp_empty_list(item_type) -%}
+    cast(array() as {{ lp_list_type(item_type) }})
+{%- endmacro %}
+
 {# The number of elements of a list (null for a null list). #}
 {% macro lp_list_length(list_expr) -%}
     {{ return(adapter.dispatch('lp_list_length', 'liveperson_warehouse')(list_expr)) }}
