@@ -39,7 +39,7 @@
     The definitions: name, parameters (name, Spark type), Spark return type and body.
     Bodies are written once, in SQL both engines read (Spark's regexp_like is DuckDB's
     regexp_matches); `lp_scalar(u)` in a body is the union's value (map_values(u)[1] on
-    DuckDB, [0] on Spark).
+    DuckDB; on Spark a function of its own: lp_spark_function_definitions).
 #}
 {% macro lp_function_definitions() -%}
     {%- set union = [('u', 'map<string, string>')] -%}
@@ -106,13 +106,69 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{# The definitions with Spark's names for the union's value and regexp_matches. #}
+{#
+    The definitions on Spark: Spark's name for regexp_matches, and lp_scalar(u) a
+    function of its own (created first), a union's value as text as DuckDB's
+    json_transform gives it. Both engines read a JSON number under a `double` or `float`
+    branch as a double and print it again, but Spark (Java) prints 1.0E7,
+    1.2345678912345679E8 and 1.0E-5 where DuckDB (like Python) prints 10000000.0,
+    123456789.12345679 and 1e-05: lp_double_text rewrites Java's scientific notation
+    (its plain notation, 0.001 to 10^7, is DuckDB's) by lp_double_digits, which writes
+    digits d1 d2 ... times 10^exponent as Python's repr does: plain from 10^-4 to 10^16
+    (.0 when whole), else d1.d2...e+XX with two exponent digits at least.
+#}
 {% macro lp_spark_function_definitions() -%}
-    {%- set definitions = [] -%}
+    {%- set scalar -%}
+        case
+            when map_keys(u)[0] in ('double', 'float')
+                and map_values(u)[0] rlike '^-?[0-9][.][0-9]+E-?[0-9]+$'
+                then lp_double_text(map_values(u)[0])
+            else map_values(u)[0]
+        end
+    {%- endset -%}
+    {%- set double_text -%}
+        lp_double_digits(
+            regexp_extract(t, '^-?', 0),
+            concat(
+                regexp_extract(t, '^-?([0-9])', 1),
+                regexp_replace(regexp_extract(t, '[.]([0-9]+)E', 1), '0+$', '')
+            ),
+            cast(regexp_extract(t, 'E(-?[0-9]+)$', 1) as int)
+        )
+    {%- endset -%}
+    {%- set double_digits -%}
+        concat(sign, case
+            when exponent between 7 and 15 then concat(
+                substr(rpad(digits, exponent + 1, '0'), 1, exponent + 1),
+                '.',
+                case
+                    when length(digits) > exponent + 1
+                        then substr(digits, exponent + 2)
+                    else '0'
+                end
+            )
+            when exponent = -4 then concat('0.000', digits)
+            else concat(
+                substr(digits, 1, 1),
+                case when length(digits) > 1 then '.' || substr(digits, 2) else '' end,
+                'e',
+                case when exponent < 0 then '-' else '+' end,
+                case when abs(exponent) < 10 then '0' else '' end,
+                cast(abs(exponent) as string)
+            )
+        end)
+    {%- endset -%}
+    {%- set definitions = [
+        ('lp_double_digits',
+            [('sign', 'string'), ('digits', 'string'), ('exponent', 'int')],
+            'string', double_digits),
+        ('lp_double_text', [('t', 'string')], 'string', double_text),
+        ('lp_scalar', [('u', 'map<string, string>')], 'string', scalar),
+    ] -%}
     {%- for name, parameters, returns, body in lp_function_definitions() -%}
-        {%- do definitions.append((name, parameters, returns, body
-            | replace('lp_scalar(u)', 'map_values(u)[0]')
-            | replace('regexp_matches(', 'regexp_like('))) -%}
+        {%- do definitions.append((
+            name, parameters, returns, body | replace('regexp_matches(', 'regexp_like(')
+        )) -%}
     {%- endfor -%}
     {{ return(definitions) }}
 {%- endmacro %}
