@@ -41,7 +41,7 @@
     The definitions: name, parameters (name, Spark type), Spark return type and body.
     Bodies are written once, in SQL both engines read (Spark's regexp_like is DuckDB's
     regexp_matches); `lp_scalar(u)` in a body is the union's value (map_values(u)[1] on
-    DuckDB, [0] on Spark).
+    DuckDB; on Spark a function of its own: lp_spark_function_definitions).
 #}
 {% macro lp_function_definitions() -%}
     {%- set union = [('u', 'map<string, string>')] -%}
@@ -104,18 +104,161 @@
 
 {% macro spark__lp_create_functions() -%}
     {%- do run_query(lp_spark_pseudonym_key_view()) -%}
-    {%- for name, parameters, returns, body in lp_function_definitions() -%}
+    {%- for name, parameters, returns, body in lp_spark_function_definitions() -%}
         {%- set signature = [] -%}
         {%- for parameter, type in parameters -%}
             {%- do signature.append(parameter ~ ' ' ~ type) -%}
         {%- endfor -%}
         {%- do run_query(
             'create or replace temporary function ' ~ name ~ '('
-            ~ signature | join(', ') ~ ') returns ' ~ returns ~ ' return '
-            ~ (body | replace('lp_scalar(u)', 'map_values(u)[0]')
-                | replace('regexp_matches(', 'regexp_like('))
+            ~ signature | join(', ') ~ ') returns ' ~ returns ~ ' return ' ~ body
         ) -%}
     {%- endfor -%}
+{%- endmacro %}
+
+{#
+    The definitions on Spark: Spark's name for regexp_matches, and lp_scalar(u) a
+    function of its own (created first), a union's value as text as DuckDB's
+    json_transform gives it. Both engines read a JSON number under a `double` or `float`
+    branch as a double and print it again, but Spark (Java) prints 1.0E7,
+    1.2345678912345679E8 and 1.0E-5 where DuckDB (like Python) prints 10000000.0,
+    123456789.12345679 and 1e-05: lp_double_text rewrites Java's scientific notation
+    (its plain notation, 0.001 to 10^7, is DuckDB's) by lp_double_digits, which writes
+    digits d1 d2 ... times 10^exponent as Python's repr does: plain from 10^-4 to 10^16
+    (.0 when whole), else d1.d2...e+XX with two exponent digits at least.
+#}
+{% macro lp_spark_function_definitions() -%}
+    {%- set scalar -%}
+        case
+            when map_keys(u)[0] in ('double', 'float')
+                and map_values(u)[0] rlike '^-?[0-9][.][0-9]+E-?[0-9]+$'
+                then lp_double_text(map_values(u)[0])
+            else map_values(u)[0]
+        end
+    {%- endset -%}
+    {%- set double_text -%}
+        lp_double_digits(
+            regexp_extract(t, '^-?', 0),
+            concat(
+                regexp_extract(t, '^-?([0-9])', 1),
+                regexp_replace(regexp_extract(t, '[.]([0-9]+)E', 1), '0+$', '')
+            ),
+            cast(regexp_extract(t, 'E(-?[0-9]+)$', 1) as int)
+        )
+    {%- endset -%}
+    {%- set double_digits -%}
+        concat(sign, case
+            when exponent between 7 and 15 then concat(
+                substr(rpad(digits, exponent + 1, '0'), 1, exponent + 1),
+                '.',
+                case
+                    when length(digits) > exponent + 1
+                        then substr(digits, exponent + 2)
+                    else '0'
+                end
+            )
+            when exponent = -4 then concat('0.000', digits)
+            else concat(
+                substr(digits, 1, 1),
+                case when length(digits) > 1 then '.' || substr(digits, 2) else '' end,
+                'e',
+                case when exponent < 0 then '-' else '+' end,
+                case when abs(exponent) < 10 then '0' else '' end,
+                cast(abs(exponent) as string)
+            )
+        end)
+    {%- endset -%}
+    {%- set definitions = [
+        ('lp_double_digits',
+            [('sign', 'string'), ('digits', 'string'), ('exponent', 'int')],
+            'string', double_digits),
+        ('lp_double_text', [('t', 'string')], 'string', double_text),
+        ('lp_scalar', [('u', 'map<string, string>')], 'string', scalar),
+    ] -%}
+    {%- for name, parameters, returns, body in lp_function_definitions() -%}
+        {%- do definitions.append((
+            name, parameters, returns, body | replace('regexp_matches(', 'regexp_like(')
+        )) -%}
+    {%- endfor -%}
+    {{ return(definitions) }}
+{%- endmacro %}
+
+{#
+    Spark cannot call a SQL function inside a lambda (UNSUPPORTED_FEATURE.
+    LAMBDA_FUNCTION_WITH_SQL_UDF), so the spark__ list macros write each lp_* call of a
+    lambda's body out as the function's body, its parameters replaced by the call's
+    arguments (in parentheses), until no call is left.
+#}
+{% macro lp_spark_inline_functions(sql) -%}
+    {%- set re = modules.re -%}
+    {%- set definitions = {} -%}
+    {%- for name, parameters, _, body in lp_spark_function_definitions() -%}
+        {%- do definitions.update({
+            name: (parameters | map(attribute=0) | list, body)
+        }) -%}
+    {%- endfor -%}
+    {%- set call = re.compile('\\b(' ~ definitions.keys() | join('|') ~ ')\\(') -%}
+    {%- set state = namespace(sql=sql) -%}
+    {#- One call per round (sqlfluff's Jinja has no break: later rounds find none). -#}
+    {%- for _ in range(200) -%}
+        {%- set found = call.search(state.sql) -%}
+        {%- if found -%}
+            {#- Its arguments: split at commas outside parentheses and quotes. -#}
+            {%- set scan = namespace(
+                depth=1, quoted=false, start=found.end(), end=none
+            ) -%}
+            {%- set arguments = [] -%}
+            {%- for position in range(found.end(), state.sql | length) -%}
+                {%- set character = state.sql[position] -%}
+                {%- if scan.end is not none -%}
+                {%- elif character == "'" -%}
+                    {%- set scan.quoted = not scan.quoted -%}
+                {%- elif scan.quoted -%}
+                {%- elif character == '(' -%}
+                    {%- set scan.depth = scan.depth + 1 -%}
+                {%- elif character == ')' and scan.depth > 1 -%}
+                    {%- set scan.depth = scan.depth - 1 -%}
+                {%- elif character in ',)' and scan.depth == 1 -%}
+                    {%- do arguments.append(state.sql[scan.start:position] | trim) -%}
+                    {%- set scan.start = position + 1 -%}
+                    {%- if character == ')' -%}
+                        {%- set scan.end = position + 1 -%}
+                    {%- endif -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set parameters, body = definitions[found.group(1)] -%}
+            {%- if scan.end is none or arguments | length != parameters | length -%}
+                {{ exceptions.raise_compiler_error(
+                    'Cannot inline ' ~ found.group(1) ~ ' in: ' ~ state.sql
+                ) }}
+            {%- endif -%}
+            {#- Parameters (outside quoted literals) become placeholders first, so
+                that an argument's text is never taken for a parameter. -#}
+            {%- set expansion = namespace(body='') -%}
+            {%- for piece in re.split("('[^']*')", body) -%}
+                {%- set replaced = namespace(text=piece) -%}
+                {%- if not piece.startswith("'") -%}
+                    {%- for parameter in parameters -%}
+                        {%- set replaced.text = re.sub(
+                            '\\b' ~ parameter ~ '\\b', '\x01' ~ loop.index ~ '\x01',
+                            replaced.text
+                        ) -%}
+                    {%- endfor -%}
+                {%- endif -%}
+                {%- set expansion.body = expansion.body ~ replaced.text -%}
+            {%- endfor -%}
+            {%- for argument in arguments -%}
+                {%- set expansion.body = expansion.body
+                    | replace('\x01' ~ loop.index ~ '\x01', '(' ~ argument ~ ')') -%}
+            {%- endfor -%}
+            {%- set state.sql = state.sql[:found.start()] ~ '(' ~ expansion.body ~ ')'
+                ~ state.sql[scan.end:] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if call.search(state.sql) -%}
+        {{ exceptions.raise_compiler_error('Too many calls to inline in: ' ~ sql) }}
+    {%- endif -%}
+    {{ return(state.sql) }}
 {%- endmacro %}
 
 {#

@@ -19,8 +19,31 @@
     json_transform({{ json_expr }}, '{{ tojson(structure) }}')
 {%- endmacro %}
 
+{#
+    Spark reads a JSON number beyond the double range (1e400) as infinity and prints it
+    as "Infinity", where DuckDB keeps the text it was sent as: so each such number that
+    is a key's value (Avro's `{"double": 1e400}`; the quote before the colon is not
+    escaped, so never text inside a JSON string) is made a JSON string of that text
+    before parsing. Records without a number of three exponent digits are not changed.
+#}
 {% macro spark__lp_parse_json(json_expr, fields) -%}
-    from_json({{ json_expr }}, '{{ lp_struct_type(fields) }}')
+    {%- set key -%}(?<!\\\\)"[ \\t\\r\\n]*:[ \\t\\r\\n]*{%- endset -%}
+    from_json(aggregate(
+        filter(
+            regexp_extract_all(
+                {{ json_expr }},
+                '{{ key }}(-?[0-9][0-9.]*[eE][+]?[0-9]{3,})(?![0-9])',
+                1
+            ),
+            lp_number -> abs(cast(lp_number as double)) = cast('Infinity' as double)
+        ),
+        {{ json_expr }},
+        (lp_json, lp_number) -> regexp_replace(
+            lp_json,
+            '({{ key }})\\Q' || lp_number || '\\E(?![0-9])',
+            '$1"' || lp_number || '"'
+        )
+    ), '{{ lp_struct_type(fields) }}')
 {%- endmacro %}
 
 {# Parse types: text, a list, a map from text, a struct of (name, type) fields. #}
@@ -131,7 +154,7 @@
 {%- endmacro %}
 
 {% macro spark__lp_list_transform(list_expr, var, body) -%}
-    transform({{ list_expr }}, {{ var }} -> {{ body }})
+    transform({{ list_expr }}, {{ var }} -> {{ lp_spark_inline_functions(body) }})
 {%- endmacro %}
 
 {% macro lp_list_filter(list_expr, var, condition) -%}
@@ -145,7 +168,7 @@
 {%- endmacro %}
 
 {% macro spark__lp_list_filter(list_expr, var, condition) -%}
-    filter({{ list_expr }}, {{ var }} -> {{ condition }})
+    filter({{ list_expr }}, {{ var }} -> {{ lp_spark_inline_functions(condition) }})
 {%- endmacro %}
 
 {% macro lp_list_flatten(list_expr) -%}
@@ -216,6 +239,20 @@
 {% macro duckdb__lp_list_of(items) -%}[{{ items | join(', ') }}]{%- endmacro %}
 
 {% macro spark__lp_list_of(items) -%}array({{ items | join(', ') }}){%- endmacro %}
+
+{#
+    An empty list of `item_type` (DuckDB's `[]` takes its type from its use; Spark's
+    `array()` has none).
+#}
+{% macro lp_empty_list(item_type) -%}
+    {{ return(adapter.dispatch('lp_empty_list', 'liveperson_warehouse')(item_type)) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_empty_list(item_type) -%}[]{%- endmacro %}
+
+{% macro spark__lp_empty_list(item_type) -%}
+    cast(array() as {{ lp_list_type(item_type) }})
+{%- endmacro %}
 
 {# The number of elements of a list (null for a null list). #}
 {% macro lp_list_length(list_expr) -%}

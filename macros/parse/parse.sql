@@ -102,7 +102,7 @@
 {% macro lp_payload_json(bodies_expr, entity) -%}
     {%- set field = lp_web_session_schema().body_payloads[entity].field -%}
     {{ lp_list_filter(
-        lp_list_transform(bodies_expr, 'lp_body', 'lp_body."' ~ field ~ '"'),
+        lp_list_transform(bodies_expr, 'lp_body', 'lp_body.' ~ adapter.quote(field)),
         'lp_json', 'lp_json is not null'
     ) }}
 {%- endmacro %}
@@ -117,9 +117,10 @@
     {%- set fields = [] -%}
     {%- set present = [] -%}
     {%- for field in record_fields -%}
-        {%- do fields.append((field, 'lp_body."' ~ field ~ '"')) -%}
+        {%- set value = 'lp_body.' ~ adapter.quote(field) -%}
+        {%- do fields.append((field, value)) -%}
         {%- do present.append(
-            'case when lp_body."' ~ field ~ '" is not null then 1 else 0 end'
+            'case when ' ~ value ~ ' is not null then 1 else 0 end'
         ) -%}
     {%- endfor -%}
     {{ lp_list_filter(

@@ -27,8 +27,14 @@
             ('problem', "lp_problem(" ~ union_expr ~ ", '" ~ kind ~ "')"),
         ])) -%}
     {%- endfor -%}
+    {#- A model without typed values has none (a typed empty list: Spark has no
+        untyped one). -#}
+    {%- set check_type = lp_struct_type([
+        ('field', lp_text_type()), ('problem', lp_text_type())
+    ]) -%}
     {{ lp_list_filter(
-        lp_list_of(checks), 'lp_check', 'lp_check.problem is not null'
+        lp_list_of(checks) if checks else lp_empty_list(check_type),
+        'lp_check', 'lp_check.problem is not null'
     ) }}
 {%- endmacro %}
 

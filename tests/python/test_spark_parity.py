@@ -120,3 +120,51 @@ def test_report_exits_non_zero_when_any_table_differs(capsys) -> None:
     printed = capsys.readouterr().out
     assert "FAILED: 1 of 2 tables differ: marts.fct_orders" in printed
     assert "o-9" in printed
+
+
+def test_skipped_columns_must_exist_on_both_but_are_not_compared() -> None:
+    duck = [("v-1", datetime(2026, 11, 1, 13, 0))]
+    spark = [("v-1", datetime(2026, 11, 2, 9, 30))]  # Spark rebuilt the table later
+    columns = ["visit_id", "changed_at"]
+    assert not compare_table("t", columns, duck, columns, spark).ok
+    assert compare_table("t", columns, duck, columns, spark, skipped={"changed_at"}).ok
+    other = [("v-2", datetime(2026, 11, 1, 13, 0))]
+    assert not compare_table("t", columns, duck, columns, other, skipped={"changed_at"}).ok
+    missing = compare_table("t", columns, duck, ["visit_id"], [("v-1",)], skipped={"changed_at"})
+    assert not missing.ok and "only DuckDB ['changed_at']" in missing.problems[0]
+
+
+def test_unordered_lists_compare_as_sorted_lists_only_where_said() -> None:
+    duck = [("r-1", ["visitId", "body", "header"])]
+    permuted = [("r-1", ["header", "visitId", "body"])]
+    columns = ["id", "names"]
+    assert not compare_table("t", columns, duck, columns, permuted).ok
+    assert compare_table("t", columns, duck, columns, permuted, unordered={"names"}).ok
+    lost = [("r-1", ["header", "visitId"])]
+    assert not compare_table("t", columns, duck, columns, lost, unordered={"names"}).ok
+    repeated = [("r-1", ["header", "visitId", "body", "body"])]
+    assert not compare_table("t", columns, duck, columns, repeated, unordered={"names"}).ok
+
+
+def test_json_texts_compare_by_the_values_the_models_read_where_said() -> None:
+    """DuckDB prints a parsed double as Python does and keeps a number beyond the double range
+    as sent; Spark's JSON writer prints Java's notation and quotes the kept number."""
+    duck = [('{"total":{"double":1e400},"n":{"int":8}}', ['{"double":123456789.12345679}'], "x")]
+    spark = [
+        ('{"total":{"double":"1e400"},"n":{"int":8}}', ['{"double":1.2345678912345679E8}'], "x")
+    ]
+    columns = ["attribute_json", "payloads", "text"]
+    assert not compare_table("t", columns, duck, columns, spark).ok
+    assert compare_table("t", columns, duck, columns, spark, json_text=True).ok
+    for changed in (
+        ('{"total":{"double":"1e401"},"n":{"int":8}}', ['{"double":1.2345678912345679E8}'], "x"),
+        ('{"total":{"double":"1e400"},"n":{"int":9}}', ['{"double":1.2345678912345679E8}'], "x"),
+        ('{"total":{"double":"1e400"},"n":{"int":8}}', ['{"double":1.2345678912345678E8}'], "x"),
+        ('{"total":{"double":"1e400"},"n":{"int":8}}', ['{"double":1.2345678912345679E8}'], "y"),
+        ('{"total":{"double":"1e400"}}', ['{"double":1.2345678912345679E8}'], "x"),
+    ):
+        assert not compare_table("t", columns, duck, columns, [changed], json_text=True).ok
+    # Text that only looks like JSON stays text.
+    assert not compare_table(
+        "t", ["s"], [("{not json",)], ["s"], [("{not json }",)], json_text=True
+    ).ok

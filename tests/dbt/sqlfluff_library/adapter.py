@@ -18,3 +18,8 @@ def dispatch(context, macro_name, macro_namespace=None):
         return f"{macro_name}({', '.join(str(arg) for arg in args)})"
 
     return as_function_call
+
+
+def quote(identifier):
+    """`adapter.quote`: DuckDB's double quotes."""
+    return f'"{identifier}"'
