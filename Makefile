@@ -70,14 +70,14 @@ dbt: install ## run dbt build (seeds, models, tests) on the warehouse
 	$(PY) -m loader.dbt_runner build
 
 # A scheduled run (cron, hourly): new files, then the incremental build with its data tests,
-# which read the rows the run changed (data_tests_scope; a full build reads everything).
+# which read the rows the run changed (LP_DATA_TESTS_SCOPE; a full build reads everything).
 # Unit tests check the code, not the data: `make dbt` and `make test` run them.
 # dbt runs even when a file failed to land (it builds what did land); the exit status is then
 # the pull's, so cron still reports the failure.
 hourly: install ## pull new files, then dbt build without unit tests (for cron)
 	@status=0; $(PY) -m loader pull || status=$$?; \
-	$(PY) -m loader.dbt_runner build --exclude-resource-type unit_test \
-		--vars '{data_tests_scope: changed}' || exit $$?; \
+	LP_DATA_TESTS_SCOPE=changed $(PY) -m loader.dbt_runner build \
+		--exclude-resource-type unit_test || exit $$?; \
 	exit $$status
 
 build: load dbt ## everything: install, land data, dbt build, print the AOV by segment

@@ -57,11 +57,17 @@ def _env(root: Path, name: str) -> dict[str, str]:
     return env
 
 
-def _run(root: Path, name: str, *args: str | Path, expect_failure: bool = False) -> str:
+def _run(
+    root: Path,
+    name: str,
+    *args: str | Path,
+    expect_failure: bool = False,
+    env: dict[str, str] | None = None,
+) -> str:
     result = subprocess.run(
         [str(arg) for arg in args],
         cwd=root / "project",
-        env=_env(root, name),
+        env={**_env(root, name), **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -489,3 +495,22 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path) -> None:
         "rebuild once with `dbt build --full-refresh`" in output
     ), output
     _dbt(tmp_path, "full", "--full-refresh", *select)
+
+    # Hourly test scope: a broken row of an old visit (a duplicate key) fails the model's
+    # data test on a whole-table run, and not on an hourly one (LP_DATA_TESTS_SCOPE=changed),
+    # whose tests read only the rows of the newest change.
+    con = duckdb.connect(str(incremental))
+    con.execute(
+        "insert into staging.stg_liveperson__page_views "
+        "select * from staging.stg_liveperson__page_views "
+        "where changed_at = (select min(changed_at) from staging.stg_liveperson__page_views) "
+        "limit 1"
+    )
+    con.close()
+    dbt = Path(sys.executable).with_name("dbt")
+    tests = (dbt, "test", "--select", "stg_liveperson__page_views", "--exclude-resource-type")
+    tests = (*tests, "unit_test", "--target-path", tmp_path / "target-scope")
+    hourly = {"LP_DATA_TESTS_SCOPE": "changed"}
+    _run(tmp_path, "incremental", *tests, env=hourly)
+    output = _run(tmp_path, "incremental", *tests, expect_failure=True)
+    assert "unique_combination_stg_liveperson__page_views" in output, output
