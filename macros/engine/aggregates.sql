@@ -63,3 +63,16 @@
         div (100 * {{ count_expr }}) as decimal(18, 0)
     ) * cast(0.01 as decimal(3, 2)) end
 {%- endmacro %}
+
+{#
+    The keyword that makes a CTE computed whole before the query that reads it (DuckDB's
+    `as materialized`; Spark plans CTEs its own way and has no such keyword): a long
+    chain of joins split into materialized steps holds one step's hash tables at a time.
+#}
+{% macro lp_materialized() -%}
+    {{ return(adapter.dispatch('lp_materialized', 'liveperson_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__lp_materialized() -%}materialized{%- endmacro %}
+
+{% macro spark__lp_materialized() -%}{%- endmacro %}

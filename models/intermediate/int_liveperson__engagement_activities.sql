@@ -128,8 +128,21 @@ activities_of_sessions as (
 
 engagements_keyed as (
 
+    -- Only the columns used after the key: the window below holds every row it sees
+    -- (at one million visits, the behavior id lists put it over the 1 GB limit).
     select
-        *,
+        visit_id,
+        campaign_id,
+        engagement_id,
+        engagement_channel,
+        engagement_type,
+        engagement_skill_name,
+        activity,
+        impression_number,
+        impression_control_group,
+        activity_at,
+        started_at,
+        changed_at,
         case
             when engagement_id is not null
                 then 'id:' || cast(engagement_id as {{ dbt.type_string() }})
@@ -152,6 +165,37 @@ engagements_keyed as (
 
 ),
 
+activities_joined_to_campaigns as (
+
+    -- The campaign's control group of the visit, joined before the deduplication below:
+    -- the other way round, DuckDB builds the join's hash table on the deduplicated
+    -- activities, which at one million visits exceeds the 1 GB limit.
+    select
+        engagements_keyed.visit_id,
+        engagements_keyed.campaign_id,
+        engagements_keyed.engagement_key,
+        engagements_keyed.engagement_id,
+        engagements_keyed.activity,
+        coalesce(
+            visit_campaigns.control_group,
+            engagements_keyed.impression_control_group,
+            'unknown'
+        ) as control_group,
+        engagements_keyed.engagement_channel,
+        engagements_keyed.engagement_type,
+        engagements_keyed.engagement_skill_name,
+        engagements_keyed.impression_number,
+        {{ lp_reporting_date('engagements_keyed.started_at') }} as visit_date,
+        engagements_keyed.activity_at,
+        engagements_keyed.changed_at
+    from engagements_keyed
+    left join visit_campaigns
+        on
+            engagements_keyed.visit_id = visit_campaigns.visit_id
+            and engagements_keyed.campaign_id = visit_campaigns.campaign_id
+
+),
+
 activities_ranked as (
 
     -- A visit assessed several times lists the same engagement each time: one
@@ -164,37 +208,29 @@ activities_ranked as (
                 visit_id, campaign_id, engagement_key, activity, impression_number
             order by engagement_skill_name
         ) as duplicate_rank
-    from engagements_keyed
+    from activities_joined_to_campaigns
 
 ),
 
-activities_joined_to_campaigns as (
+activities_deduplicated as (
 
     select
-        activities_ranked.visit_id,
-        activities_ranked.campaign_id,
-        activities_ranked.engagement_key,
-        activities_ranked.engagement_id,
-        activities_ranked.activity,
-        coalesce(
-            visit_campaigns.control_group,
-            activities_ranked.impression_control_group,
-            'unknown'
-        ) as control_group,
-        activities_ranked.engagement_channel,
-        activities_ranked.engagement_type,
-        activities_ranked.engagement_skill_name,
-        activities_ranked.impression_number,
-        {{ lp_reporting_date('activities_ranked.started_at') }} as visit_date,
-        activities_ranked.activity_at,
-        activities_ranked.changed_at
+        visit_id,
+        campaign_id,
+        engagement_key,
+        engagement_id,
+        activity,
+        control_group,
+        engagement_channel,
+        engagement_type,
+        engagement_skill_name,
+        impression_number,
+        visit_date,
+        activity_at,
+        changed_at
     from activities_ranked
-    left join visit_campaigns
-        on
-            activities_ranked.visit_id = visit_campaigns.visit_id
-            and activities_ranked.campaign_id = visit_campaigns.campaign_id
-    where activities_ranked.duplicate_rank = 1
+    where duplicate_rank = 1
 
 )
 
-select * from activities_joined_to_campaigns
+select * from activities_deduplicated

@@ -214,21 +214,35 @@ goals_counted as (
 
 ),
 
-sessions_joined as (
+-- The visit's facts are joined in three steps: one statement joining all nine at once
+-- holds nine hash tables of a million visits together, more than the 1 GB limit. A
+-- materialized step (lp_materialized: DuckDB's `as materialized`) is computed whole and
+-- its hash tables freed before the next step starts.
+sessions_identified as {{ lp_materialized() }} (
 
     select
-        sessions.visit_id,
-        sessions.visitor_id,
+        sessions.*,
         visit_customers.customer_id,
-        case
-            when visit_customers.customer_id is null then 'anonymous'
-            when memberships.membership_tier is null then 'identified non-member'
-            else memberships.membership_tier
-        end as current_customer_segment,
-        coalesce(visit_customers.identity_source, 'anonymous') as identity_source,
+        visit_customers.identity_source,
+        memberships.membership_tier,
         page_views_summarised.entry_page_url,
         page_views_summarised.exit_page_url,
         page_views_summarised.referrer_url,
+        page_views_summarised.page_view_count
+    from sessions
+    left join visit_customers
+        on sessions.visit_id = visit_customers.visit_id
+    left join memberships
+        on visit_customers.customer_id = memberships.customer_id
+    left join page_views_summarised
+        on sessions.visit_id = page_views_summarised.visit_id
+
+),
+
+sessions_placed as {{ lp_materialized() }} (
+
+    select
+        sessions_identified.*,
         session_info.search_engine,
         session_info.device_family,
         session_info.device_os,
@@ -236,12 +250,45 @@ sessions_joined as (
         geo.country,
         geo.country_code,
         geo.state,
-        geo.city,
+        geo.city
+    from sessions_identified
+    left join session_info
+        on sessions_identified.visit_id = session_info.visit_id
+    left join geo
+        on sessions_identified.visit_id = geo.visit_id
+
+),
+
+sessions_joined as (
+
+    select
+        sessions_placed.visit_id,
+        sessions_placed.visitor_id,
+        sessions_placed.customer_id,
+        case
+            when sessions_placed.customer_id is null then 'anonymous'
+            when sessions_placed.membership_tier is null then 'identified non-member'
+            else sessions_placed.membership_tier
+        end as current_customer_segment,
+        coalesce(sessions_placed.identity_source, 'anonymous') as identity_source,
+        sessions_placed.entry_page_url,
+        sessions_placed.exit_page_url,
+        sessions_placed.referrer_url,
+        sessions_placed.search_engine,
+        sessions_placed.device_family,
+        sessions_placed.device_os,
+        sessions_placed.site_control_group,
+        sessions_placed.country,
+        sessions_placed.country_code,
+        sessions_placed.state,
+        sessions_placed.city,
         cast(
-            {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }}
+            {{ dbt.datediff(
+                'sessions_placed.started_at', 'sessions_placed.ended_at', 'second'
+            ) }}
             as bigint
         ) as duration_seconds,
-        coalesce(page_views_summarised.page_view_count, 0) as page_view_count,
+        coalesce(sessions_placed.page_view_count, 0) as page_view_count,
         coalesce(campaigns_counted.campaigns_eligible_count, 0)
             as campaigns_eligible_count,
         -- Contract types, the same on every engine (DuckDB sums to hugeint, Spark's
@@ -254,30 +301,20 @@ sessions_joined as (
         coalesce(orders_counted.order_count, 0) as order_count,
         cast(coalesce(orders_counted.revenue, 0) as decimal(38, 4)) as revenue,
         coalesce(orders_counted.order_count, 0) > 0 as has_order,
-        sessions.ended_at is null as is_open,
-        {{ lp_reporting_date('sessions.started_at') }} as started_date,
-        sessions.started_at,
-        sessions.ended_at,
-        sessions.changed_at
-    from sessions
-    left join visit_customers
-        on sessions.visit_id = visit_customers.visit_id
-    left join memberships
-        on visit_customers.customer_id = memberships.customer_id
-    left join page_views_summarised
-        on sessions.visit_id = page_views_summarised.visit_id
-    left join session_info
-        on sessions.visit_id = session_info.visit_id
-    left join geo
-        on sessions.visit_id = geo.visit_id
+        sessions_placed.ended_at is null as is_open,
+        {{ lp_reporting_date('sessions_placed.started_at') }} as started_date,
+        sessions_placed.started_at,
+        sessions_placed.ended_at,
+        sessions_placed.changed_at
+    from sessions_placed
     left join campaigns_counted
-        on sessions.visit_id = campaigns_counted.visit_id
+        on sessions_placed.visit_id = campaigns_counted.visit_id
     left join impressions_counted
-        on sessions.visit_id = impressions_counted.visit_id
+        on sessions_placed.visit_id = impressions_counted.visit_id
     left join goals_counted
-        on sessions.visit_id = goals_counted.visit_id
+        on sessions_placed.visit_id = goals_counted.visit_id
     left join orders_counted
-        on sessions.visit_id = orders_counted.visit_id
+        on sessions_placed.visit_id = orders_counted.visit_id
 
 )
 
