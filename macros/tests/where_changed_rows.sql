@@ -1,8 +1,8 @@
 {#
     Data tests on an hourly run check what the run changed (`make hourly` sets the
-    environment variable LP_DATA_TESTS_SCOPE=changed; an environment variable read here,
-    at run time, unlike a `--vars` value, leaves dbt's partial parsing on from one hourly
-    run to the next): a test configured with `where: changed_rows`
+    environment variable LP_DATA_TESTS_SCOPE=changed; an environment variable read
+    here, at run time, unlike a `--vars` value, leaves dbt's partial parsing on from
+    one hourly run to the next): a test configured with `where: changed_rows`
     (dbt_project.yml gives it to every test of a model; a test whose rule is about the
     whole table sets `where: null`) reads only the rows of the newest change of a table
     with a `changed_at` column (the incremental models). On every other run, and for

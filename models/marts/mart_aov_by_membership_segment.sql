@@ -39,9 +39,15 @@ student_t as (
 
 segments as (
 
+    -- Tiers the variable does not list share one rank: numbered on from it by name, so
+    -- that every segment has its own place.
     select
         membership_tier as customer_segment,
-        tier_rank as segment_sort_order
+        cast(
+            tier_rank - 1 + row_number() over (
+                partition by tier_rank order by membership_tier
+            ) as int
+        ) as segment_sort_order
     from tiers
 
     union all
