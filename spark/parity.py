@@ -70,6 +70,10 @@ SHOWN_ROWS = 5
 # build reads: the messy sample's one larger record is quarantined, not parsed.
 MESSY_VISITS = 100
 MAX_RECORD_BYTES = 100_000
+# Both engines build the marts in a reporting time zone other than UTC (a west-of-UTC zone
+# with daylight saving: late-evening UTC visits and orders fall on the day before), so the
+# comparison covers each engine's zone conversion of dates and day buckets.
+REPORTING_TIMEZONE = "America/New_York"
 # When a row was last recomputed: DuckDB's incremental models keep the run that last
 # changed a visit, Spark rebuilds every table. Bookkeeping, not data: never compared.
 SKIPPED_COLUMNS = frozenset({"changed_at"})
@@ -451,6 +455,7 @@ def _dbt_build(work: Path, target: str, log: Path) -> None:
         [
             *(dbt, "build", "--no-use-colors", "--target", target),
             *("--target-path", work / f"target-{target}", "--log-path", work / "logs"),
+            *("--vars", json.dumps({"reporting_timezone": REPORTING_TIMEZONE})),
             *excluded,
         ],
         _dbt_environment(work),
