@@ -100,6 +100,19 @@
             {{- parameters | map(attribute=0) | join(', ') -}}
         ) as {{ body | replace('lp_scalar(u)', 'map_values(u)[1]') }};
     {% endfor -%}
+    {#- read_text gives no rows for a missing file: without this check every keyed
+        hash would silently be null (or wrong, from a damaged file). -#}
+    select error(
+        'The pseudonym key file {{ lp_pseudonym_key_file() }} is missing, empty or '
+        || 'not a key (two lines of hex digits): '
+        || 'create it with `python -m loader pseudonym-key` (make and '
+        || '`python -m loader.dbt_runner` do on first use), or point '
+        || 'LP_PSEUDONYM_KEY_FILE at your key'
+    )
+    where not exists (
+        select 1 from read_text('{{ lp_pseudonym_key_file() }}')
+        where regexp_matches(content, '^\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s*$')
+    );
 {%- endmacro %}
 
 {% macro spark__lp_create_functions() -%}

@@ -47,7 +47,8 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+def functions_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQL that creates the lp_* functions before every run, as dbt compiles it."""
     work = tmp_path_factory.mktemp("functions")
     env = {
         **os.environ,
@@ -74,8 +75,13 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
         timeout=300,
         check=True,
     ).stdout
+    return compiled
+
+
+@pytest.fixture(scope="module")
+def con(functions_sql: str) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    connection.execute(compiled)
+    connection.execute(functions_sql)
     return connection
 
 
@@ -197,6 +203,21 @@ def test_pseudonym_is_hmac_sha256_with_the_key_file(con) -> None:
         assert hashed == hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
         assert hashed != hashlib.sha256(text.encode()).hexdigest()
     assert con.execute("select lp_pseudonym(null)").fetchone() == (None,)
+
+
+@pytest.mark.parametrize("content", [None, "", "\n \n", "not a key\n", "ab12\n"])
+def test_a_missing_empty_or_damaged_key_file_stops_the_run_naming_it(
+    functions_sql: str, tmp_path: Path, content: str | None
+) -> None:
+    """DuckDB's read_text gives no rows for a missing file: without the check, every keyed
+    hash would be null and the build would pass."""
+    wanted = tmp_path / "pseudonym.key"
+    if content is not None:
+        wanted.write_text(content)
+    key = os.environ[ENV_NAME]
+    assert key in functions_sql
+    with pytest.raises(duckdb.Error, match=f"{re.escape(str(wanted))} is missing, empty or not"):
+        duckdb.connect().execute(functions_sql.replace(key, str(wanted)))
 
 
 def test_pseudonym_key_file_is_read_from_dot_env_and_made_owner_only(
