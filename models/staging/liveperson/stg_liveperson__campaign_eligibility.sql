@@ -13,10 +13,7 @@ changed_visits as (
 
 ),
 
--- Materialized on an incremental run: the few changed visits' records are read
--- first, so that the parse below runs on them only (DuckDB would otherwise push a
--- filter on the parsed payload below the join, onto every record of the history).
-source as {{ lp_materialized() if is_incremental() }} (
+source as (
 
     select
         visit_id,
