@@ -37,6 +37,7 @@ from loader.auth import OAuth2ClientCredentials, TokenRequestError, make_auth
 from loader.config import ConfigError, Settings
 from loader.deadlines import Watchdog, current_watch, mount
 from loader.files import FileName, FileNameError, parse_file_name
+from loader.originals import fsync_directory
 from loader.redact import REDACTOR
 
 USER_AGENT = f"liveperson-warehouse-loader/{__version__} python-requests/{requests.__version__}"
@@ -361,7 +362,7 @@ class DataAccessClient:
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-        _fsync_directory(dest.parent)
+        fsync_directory(dest.parent)
 
     # ---- deadlines and retries ------------------------------------------------------------
 
@@ -624,17 +625,3 @@ def _read_prefix(response: requests.Response, limit: int) -> str:
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
         pass
     return b"".join(chunks)[:limit].decode("utf-8", errors="replace")
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make the rename durable; not possible on every platform, so best effort."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
