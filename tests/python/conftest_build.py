@@ -74,12 +74,10 @@ def copy_project(destination: Path) -> None:
             shutil.copytree(REPO_ROOT / name, destination / name)
 
 
-@pytest.fixture(scope="session")
-def built_project(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
-    root = tmp_path_factory.mktemp("built")
-    project_dir = root / "project"
-    copy_project(project_dir)
-    env = {
+def project_env(root: Path, project_dir: Path) -> dict[str, str]:
+    """The environment of a copied project's runs: its own warehouse, landing folder and
+    profiles, never a developer's `.env`, the repo's Python modules importable."""
+    return {
         **os.environ,
         "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
         "LANDING_DIR": str(root / "landing"),
@@ -88,6 +86,14 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    root = tmp_path_factory.mktemp("built")
+    project_dir = root / "project"
+    copy_project(project_dir)
+    env = project_env(root, project_dir)
     built = BuiltProject(project_dir, root / "warehouse.duckdb", project_dir / "target", env)
     sample = root / "sample"
     built.python(

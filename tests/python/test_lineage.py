@@ -11,7 +11,6 @@ the project, which read personal fields in clear, are caught.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.python.conftest_build"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "liveperson_warehouse"
 SOURCE = "source.demo.app.events"
 BASE = "model.demo.base_events"
@@ -632,7 +630,8 @@ def described_models(models_dir: Path) -> set[str]:
 def tagged_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """The project, compiled (no data needed), with its personal columns tagged and the leak
     models added: a copy, so the working tree is untouched."""
-    from tests.python.conftest_build import copy_project  # a plugin: imported once pytest runs
+    # A plugin: imported once pytest runs.
+    from tests.python.conftest_build import copy_project, project_env
 
     root = tmp_path_factory.mktemp("lineage")
     project_dir = root / "project"
@@ -661,15 +660,7 @@ def tagged_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     (models / "leaks").mkdir()
     for name, sql in LEAK_MODELS.items():
         (models / "leaks" / f"{name}.sql").write_text(textwrap.dedent(sql).lstrip())
-    env = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "LANDING_DIR": str(root / "landing"),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "LP_ENV_FILE": str(root / "no.env"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = project_env(root, project_dir)
     result = subprocess.run(
         [sys.executable, "-m", "loader.dbt_runner", "compile", "--quiet"],
         cwd=project_dir,

@@ -16,7 +16,6 @@ segment at order time are exercised. The messy one is built once per test sessio
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -47,19 +46,11 @@ def messy_built_project(tmp_path_factory: pytest.TempPathFactory) -> BuiltProjec
     once per session in a folder of the session's temporary root; callers must not write it
     (copy the warehouse first)."""
     # Imported here: pytest loads conftest_build as a plugin (pytest_plugins) first.
-    from tests.python.conftest_build import BuiltProject, copy_project
+    from tests.python.conftest_build import BuiltProject, copy_project, project_env
 
     root = tmp_path_factory.getbasetemp() / "messy-built"
     project_dir = root / "project"
-    env = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "LANDING_DIR": str(root / "landing"),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "LP_ENV_FILE": str(root / "no.env"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = project_env(root, project_dir)
     built = BuiltProject(project_dir, root / "warehouse.duckdb", project_dir / "target", env)
     done = root / "built"
     if done.exists():
